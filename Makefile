@@ -1,0 +1,50 @@
+# codex-mcp. `make test` installs what the tests need (the pinned codex CLI, with npm,
+# into .tools/) and runs every test, integration tests included, against each pinned codex.
+
+GO ?= go
+# The codex CLI the tests run by default, and the matrix `make test` also covers.
+CODEX_VERSION ?= 0.169.0
+CODEX_VERSIONS ?= 0.169.0 0.125.0
+TOOLS := $(CURDIR)/.tools
+codex_bin = $(TOOLS)/codex/$(1)/node_modules/.bin/codex
+
+.PHONY: build test test-unit test-matrix codex lint bench bench-process clean
+
+build:
+	$(GO) build -o bin/codex-mcp ./cmd/codex-mcp
+
+# Install each pinned codex once; npm pins the exact version and its prebuilt binary.
+codex: $(foreach v,$(CODEX_VERSIONS),$(call codex_bin,$(v)))
+
+$(TOOLS)/codex/%/node_modules/.bin/codex:
+	mkdir -p $(TOOLS)/codex/$*
+	npm install --prefix $(TOOLS)/codex/$* --no-save --no-audit --no-fund --loglevel=error @openai/codex@$*
+	$@ --version
+
+# Every test, race detector on, integration tests required (never skipped), then the
+# integration tests again against the other pinned codex versions.
+test: codex
+	$(GO) vet ./...
+	CODEX_MCP_REQUIRE_INTEGRATION=1 CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) \
+		$(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory test-matrix
+
+test-matrix: codex
+	@set -e; for v in $(filter-out $(CODEX_VERSION),$(CODEX_VERSIONS)); do \
+		echo "== integration tests against codex $$v"; \
+		CODEX_MCP_REQUIRE_INTEGRATION=1 CODEX_MCP_TEST_CODEX=$(TOOLS)/codex/$$v/node_modules/.bin/codex \
+			$(GO) test -count=1 -run 'Integration' ./...; \
+	done
+
+test-unit:
+	$(GO) test -race -short ./...
+
+lint:
+	$(GO) vet ./...
+	test -z "$$(gofmt -l .)"
+
+bench: codex
+	CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) $(GO) test -run '^$$' -bench . -benchtime 10x -count 5 ./...
+
+clean:
+	rm -rf bin $(TOOLS)

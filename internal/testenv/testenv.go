@@ -1,0 +1,116 @@
+// Package testenv finds the pinned codex CLI that `make` installs and builds throwaway
+// CODEX_HOME directories pointed at the fake model, so integration tests in every package
+// set up the real parts the same way.
+package testenv
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/codex-mcp/codex-mcp/internal/fakemodel"
+)
+
+// EnvCodexBin names the codex binary the integration tests run (set by the Makefile).
+const EnvCodexBin = "CODEX_MCP_TEST_CODEX"
+
+// EnvRequire makes a missing codex binary a test failure instead of a skip (set by CI).
+const EnvRequire = "CODEX_MCP_REQUIRE_INTEGRATION"
+
+// TestModel is a model name the pinned codex versions know, so codex does not warn about
+// missing model metadata on every run.
+const TestModel = "gpt-5.5"
+
+// CodexBin returns the codex binary for integration tests. Without one the test is
+// skipped, unless CODEX_MCP_REQUIRE_INTEGRATION is set (as `make test` and CI do), when it
+// fails: a skipped integration test must never pass for a green run.
+func CodexBin(t testing.TB) string {
+	t.Helper()
+	bin := os.Getenv(EnvCodexBin)
+	if bin == "" {
+		bin = defaultBin()
+	}
+	if bin != "" {
+		if _, err := os.Stat(bin); err == nil {
+			return bin
+		}
+	}
+	msg := fmt.Sprintf("no codex CLI for integration tests (set %s, or run `make test`, which installs the pinned version)", EnvCodexBin)
+	if os.Getenv(EnvRequire) != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// defaultBin looks for the Makefile's default install relative to the module root.
+func defaultBin() string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return ""
+	}
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	data, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "CODEX_VERSION ?= "); ok {
+			return filepath.Join(root, ".tools", "codex", strings.TrimSpace(v), "node_modules", ".bin", "codex")
+		}
+	}
+	return ""
+}
+
+// CodexVersion reports `codex --version` of bin, for test names and logs.
+func CodexVersion(t testing.TB, bin string) string {
+	t.Helper()
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil {
+		t.Fatalf("%s --version: %v", bin, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// Model starts the fake Responses API for the duration of the test.
+func Model(t testing.TB) *fakemodel.Server {
+	t.Helper()
+	m, err := fakemodel.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	return m
+}
+
+// CodexHome writes a CODEX_HOME whose only model provider is the given base URL, with no
+// retries so a dead endpoint fails fast where codex allows it.
+func CodexHome(t testing.TB, baseURL string) string {
+	t.Helper()
+	home := t.TempDir()
+	WriteConfig(t, home, baseURL)
+	return home
+}
+
+// WriteConfig writes config.toml into an existing CODEX_HOME.
+func WriteConfig(t testing.TB, home, baseURL string) {
+	t.Helper()
+	cfg := fmt.Sprintf(`model = %q
+model_provider = "mock"
+
+[model_providers.mock]
+name = "mock"
+base_url = %q
+wire_api = "responses"
+request_max_retries = 0
+stream_max_retries = 0
+stream_idle_timeout_ms = 300000
+`, TestModel, baseURL)
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
