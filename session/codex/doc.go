@@ -1,0 +1,6 @@
+// Package codex is the adapter that owns the Codex CLI process: it probes the installed
+// binary for what it supports, builds the `codex exec` argv from that, runs it in its own
+// process group with the prompt on stdin, enforces the total and no-output timeouts, and
+// turns the `--json` event stream into a run result. It knows nothing of MCP or of the
+// server's memory.
+package codex

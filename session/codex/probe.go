@@ -1,0 +1,151 @@
+package codex
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Capabilities is what one codex binary supports, read from its own --version and --help.
+type Capabilities struct {
+	Bin         string
+	Version     string // e.g. "0.169.0"
+	ExecFlags   map[string]bool
+	ResumeFlags map[string]bool
+	HasResume   bool
+	HasFork     bool
+}
+
+// Supports reports whether `codex exec` accepts flag (e.g. "--full-auto").
+func (c Capabilities) Supports(flag string) bool { return c.ExecFlags[flag] }
+
+// NotFoundError says the codex binary is missing or does not run, in words a user can act on.
+type NotFoundError struct {
+	Bin string
+	Err error
+}
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("the Codex CLI could not be run as %q (%v): install it with `npm install -g @openai/codex`, "+
+		"or point codex-mcp at it with --codex-bin or CODEX_MCP_CODEX_BIN", e.Bin, e.Err)
+}
+
+func (e *NotFoundError) Unwrap() error { return e.Err }
+
+var (
+	versionRe = regexp.MustCompile(`(\d+)\.(\d+)\.(\d+)`)
+	// Long flags and short flags as clap prints them in --help.
+	longFlagRe  = regexp.MustCompile(`(?m)^\s+(?:-[A-Za-z], )?(--[a-z][a-z0-9-]*)`)
+	shortFlagRe = regexp.MustCompile(`(?m)^\s+(-[A-Za-z]),`)
+	commandRe   = regexp.MustCompile(`(?m)^Commands:\s*\n((?:\s+\S.*\n)+)`)
+)
+
+// Probe runs the binary's --version and the help of `exec` and `exec resume` (at once:
+// they are independent) and reads the flags each accepts.
+func Probe(ctx context.Context, bin string) (Capabilities, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	path, err := exec.LookPath(bin)
+	if err != nil {
+		return Capabilities{}, &NotFoundError{Bin: bin, Err: err}
+	}
+	var (
+		wg                      sync.WaitGroup
+		version, execH, resumeH string
+		verr, eerr, rerr        error
+	)
+	run := func(out *string, errp *error, args ...string) {
+		defer wg.Done()
+		cmd := exec.CommandContext(ctx, path, args...)
+		var buf bytes.Buffer
+		cmd.Stdout = &buf
+		cmd.Stderr = &buf
+		*errp = cmd.Run()
+		*out = buf.String()
+	}
+	wg.Add(3)
+	go run(&version, &verr, "--version")
+	go run(&execH, &eerr, "exec", "--help")
+	go run(&resumeH, &rerr, "exec", "resume", "--help")
+	wg.Wait()
+	if verr != nil {
+		return Capabilities{}, &NotFoundError{Bin: bin, Err: fmt.Errorf("%v: %s", verr, strings.TrimSpace(version))}
+	}
+	m := versionRe.FindString(version)
+	if m == "" {
+		return Capabilities{}, &NotFoundError{Bin: bin, Err: fmt.Errorf("unrecognised version output %q", strings.TrimSpace(version))}
+	}
+	if eerr != nil {
+		return Capabilities{}, &NotFoundError{Bin: bin, Err: fmt.Errorf("`exec --help` failed: %v", eerr)}
+	}
+	caps := Capabilities{Bin: path, Version: m, ExecFlags: parseFlags(execH)}
+	if rerr == nil {
+		caps.ResumeFlags = parseFlags(resumeH)
+	}
+	for _, c := range subcommands(execH) {
+		switch c {
+		case "resume":
+			caps.HasResume = true
+		case "fork":
+			caps.HasFork = true
+		}
+	}
+	if !caps.ExecFlags["--json"] {
+		return caps, fmt.Errorf("codex %s at %s has no `exec --json`; codex-mcp needs codex 0.125.0 or newer (npm install -g @openai/codex)", caps.Version, path)
+	}
+	return caps, nil
+}
+
+func parseFlags(help string) map[string]bool {
+	flags := map[string]bool{}
+	for _, m := range longFlagRe.FindAllStringSubmatch(help, -1) {
+		flags[m[1]] = true
+	}
+	for _, m := range shortFlagRe.FindAllStringSubmatch(help, -1) {
+		flags[m[1]] = true
+	}
+	return flags
+}
+
+func subcommands(help string) []string {
+	m := commandRe.FindStringSubmatch(help)
+	if m == nil {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(m[1], "\n") {
+		if f := strings.Fields(line); len(f) > 0 {
+			out = append(out, f[0])
+		}
+	}
+	return out
+}
+
+// CompareVersions compares dotted versions numerically ("0.125.0" < "0.169.0").
+func CompareVersions(a, b string) int {
+	pa, pb := versionRe.FindStringSubmatch(a), versionRe.FindStringSubmatch(b)
+	if pa == nil || pb == nil {
+		return strings.Compare(a, b)
+	}
+	for i := 1; i <= 3; i++ {
+		x, _ := strconv.Atoi(pa[i])
+		y, _ := strconv.Atoi(pb[i])
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+// ErrNoResume is returned when the binary has no `exec resume`.
+var ErrNoResume = errors.New("this codex has no `exec resume`; upgrade the Codex CLI (npm install -g @openai/codex)")

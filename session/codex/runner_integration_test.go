@@ -1,0 +1,252 @@
+package codex_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/codex-mcp/codex-mcp/internal/testenv"
+	"github.com/codex-mcp/codex-mcp/session/codex"
+)
+
+func newRunner(t *testing.T, modelURL string) (*codex.Runner, string) {
+	t.Helper()
+	bin := testenv.CodexBin(t)
+	home := testenv.CodexHome(t, modelURL)
+	env := append(os.Environ(), "CODEX_HOME="+home)
+	return codex.NewRunner(bin, env, nil), home
+}
+
+func TestIntegrationRunStartAndResume(t *testing.T) {
+	model := testenv.Model(t)
+	r, home := newRunner(t, model.URL())
+	dir := t.TempDir()
+	var seen []string
+	res, err := r.Run(t.Context(), codex.Request{
+		Spec:    codex.Spec{Directory: dir, Sandbox: codex.SandboxWorkspaceWrite},
+		Prompt:  "TASK: make a file\nRUN: echo hello > made.txt\nREPLY: made it",
+		Timeout: time.Minute, IdleTimeout: 30 * time.Second,
+		OnEvent: func(ev codex.Event) {
+			if d := codex.Describe(ev); d != "" {
+				seen = append(seen, d)
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != codex.StatusCompleted || res.FinalMessage != "made it" || res.ThreadID == "" {
+		t.Fatalf("status %q message %q thread %q error %q stderr %s", res.Status, res.FinalMessage, res.ThreadID, res.Error, res.Stderr)
+	}
+	if len(res.Commands) != 1 || res.Commands[0].ExitCode == nil || *res.Commands[0].ExitCode != 0 {
+		t.Fatalf("commands: %+v", res.Commands)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "made.txt")); err != nil {
+		t.Fatalf("write mode did not write: %v", err)
+	}
+	if !containsPrefix(seen, "ran `echo hello > made.txt` (exit 0)") {
+		t.Fatalf("progress sentences: %q", seen)
+	}
+
+	again, err := r.Run(t.Context(), codex.Request{
+		Spec:    codex.Spec{Directory: dir, Sandbox: codex.SandboxWorkspaceWrite, ResumeID: res.ThreadID},
+		Prompt:  "TASK: second turn\nREPLY: second",
+		Timeout: time.Minute,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Status != codex.StatusCompleted || again.ThreadID != res.ThreadID || again.FinalMessage != "second" {
+		t.Fatalf("resume: status %q thread %q (want %q) message %q error %q", again.Status, again.ThreadID, res.ThreadID, again.FinalMessage, again.Error)
+	}
+	reqs := model.Requests()
+	last := reqs[len(reqs)-1]
+	if len(last.UserTexts) != 2 || !strings.Contains(last.UserTexts[0], "make a file") {
+		t.Fatalf("resumed turn did not carry the first turn: %q", last.UserTexts)
+	}
+	matches, _ := filepath.Glob(filepath.Join(home, "sessions", "*", "*", "*", "rollout-*-"+res.ThreadID+".jsonl"))
+	if len(matches) != 1 {
+		t.Fatalf("rollout for %s: %v", res.ThreadID, matches)
+	}
+}
+
+func containsPrefix(list []string, prefix string) bool {
+	for _, s := range list {
+		if strings.HasPrefix(s, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestIntegrationReadOnlyCannotWrite(t *testing.T) {
+	model := testenv.Model(t)
+	r, _ := newRunner(t, model.URL())
+	dir := t.TempDir()
+	res, err := r.Run(t.Context(), codex.Request{
+		Spec:    codex.Spec{Directory: dir, Sandbox: codex.SandboxReadOnly},
+		Prompt:  "RUN: echo x > nope.txt\nREPLY: tried",
+		Timeout: time.Minute,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != codex.StatusCompleted {
+		t.Fatalf("status %q: %s", res.Status, res.Error)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "nope.txt")); !os.IsNotExist(err) {
+		t.Fatalf("read-only run wrote a file (stat err %v)", err)
+	}
+}
+
+func TestIntegrationModelDown(t *testing.T) {
+	model := testenv.Model(t)
+	url := model.URL()
+	_ = model.Close()
+	r, _ := newRunner(t, url)
+	start := time.Now()
+	res, err := r.Run(t.Context(), codex.Request{
+		Spec:    codex.Spec{Directory: t.TempDir(), Sandbox: codex.SandboxReadOnly},
+		Prompt:  "anything",
+		Timeout: 20 * time.Second, IdleTimeout: 5 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != codex.StatusFailed && res.Status != codex.StatusTimedOut {
+		t.Fatalf("status %q", res.Status)
+	}
+	if el := time.Since(start); el > 25*time.Second {
+		t.Fatalf("took %s", el)
+	}
+	if res.Error == "" {
+		t.Fatal("no error sentence")
+	}
+	t.Logf("model down: %s after %s: %s", res.Status, time.Since(start).Round(time.Millisecond), res.Error)
+}
+
+func TestIntegrationHangingModelHitsIdleTimeout(t *testing.T) {
+	model := testenv.Model(t)
+	r, _ := newRunner(t, model.URL())
+	start := time.Now()
+	res, err := r.Run(t.Context(), codex.Request{
+		Spec:    codex.Spec{Directory: t.TempDir(), Sandbox: codex.SandboxReadOnly},
+		Prompt:  "HANG",
+		Timeout: 30 * time.Second, IdleTimeout: 2 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != codex.StatusTimedOut || res.TimeoutHit != "idle" {
+		t.Fatalf("status %q hit %q error %q", res.Status, res.TimeoutHit, res.Error)
+	}
+	if el := time.Since(start); el > 10*time.Second {
+		t.Fatalf("idle timeout took %s", el)
+	}
+}
+
+func TestIntegrationCancelKillsCodexAndChildren(t *testing.T) {
+	model := testenv.Model(t)
+	r, _ := newRunner(t, model.URL())
+	dir := t.TempDir()
+	// The sandbox runs commands in their own pid namespace, so the child is found by a
+	// marker in its argv rather than by a pid it reports.
+	marker := strconv.Itoa(300000 + int(time.Now().UnixNano()%99999))
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var codexPid int
+	type out struct {
+		res codex.Result
+		err error
+	}
+	ch := make(chan out, 1)
+	go func() {
+		res, err := r.Run(ctx, codex.Request{
+			Spec:    codex.Spec{Directory: dir, Sandbox: codex.SandboxWorkspaceWrite},
+			Prompt:  "RUN: sleep " + marker + "\nREPLY: never",
+			Timeout: 2 * time.Minute,
+			OnStart: func(_ []string, pid int) { codexPid = pid },
+		})
+		ch <- out{res, err}
+	}()
+	childPid := waitForProcess(t, "sleep\x00"+marker+"\x00")
+	cancel()
+	cancelled := time.Now()
+	o := <-ch
+	if o.err != nil {
+		t.Fatal(o.err)
+	}
+	if o.res.Status != codex.StatusCancelled {
+		t.Fatalf("status %q", o.res.Status)
+	}
+	for _, pid := range []int{codexPid, childPid} {
+		deadline := cancelled.Add(time.Second)
+		for alive(pid) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if alive(pid) {
+			t.Fatalf("pid %d still alive a second after cancellation", pid)
+		}
+	}
+}
+
+func waitForProcess(t *testing.T, cmdline string) int {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			if data, err := os.ReadFile("/proc/" + e.Name() + "/cmdline"); err == nil && string(data) == cmdline {
+				return pid
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("codex never ran the command")
+	return 0
+}
+
+// alive reports whether pid exists and is not a zombie.
+func alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || !strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z")
+}
+
+func TestIntegrationMegabytePrompt(t *testing.T) {
+	model := testenv.Model(t)
+	r, _ := newRunner(t, model.URL())
+	// 1 MB: codex itself refuses prompts over 1,048,576 characters.
+	big := strings.Repeat("context line with some words in it\n", 1_000_000/35) + "REPLY: read it all"
+	res, err := r.Run(t.Context(), codex.Request{
+		Spec:    codex.Spec{Directory: t.TempDir(), Sandbox: codex.SandboxReadOnly},
+		Prompt:  big,
+		Timeout: 2 * time.Minute,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != codex.StatusCompleted || res.FinalMessage != "read it all" {
+		t.Fatalf("status %q message %q error %q", res.Status, res.FinalMessage, res.Error)
+	}
+	reqs := model.Requests()
+	if got := len(reqs[0].UserText); got < 999_000 {
+		t.Fatalf("model saw a prompt of %d bytes", got)
+	}
+}
