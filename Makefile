@@ -26,14 +26,14 @@ $(TOOLS)/codex/%/node_modules/.bin/codex:
 test: codex
 	$(GO) vet ./...
 	CODEX_MCP_REQUIRE_INTEGRATION=1 CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) \
-		$(GO) test -race -count=1 ./...
+		$(GO) test -race -count=1 $(GOTESTFLAGS) ./...
 	$(MAKE) --no-print-directory test-matrix
 
 test-matrix: codex
 	@set -e; for v in $(filter-out $(CODEX_VERSION),$(CODEX_VERSIONS)); do \
 		echo "== integration tests against codex $$v"; \
 		CODEX_MCP_REQUIRE_INTEGRATION=1 CODEX_MCP_TEST_CODEX=$(TOOLS)/codex/$$v/node_modules/.bin/codex \
-			$(GO) test -count=1 -run 'Integration' ./...; \
+			$(GO) test -count=1 $(GOTESTFLAGS) -run Integration ./...; \
 	done
 
 test-unit:

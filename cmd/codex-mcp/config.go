@@ -1,0 +1,142 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/lmittmann/tint"
+	"github.com/mattn/go-isatty"
+
+	"github.com/codex-mcp/codex-mcp/session/codex"
+)
+
+// Config is everything the operator can set, from flags with environment fallbacks.
+type Config struct {
+	CodexBin    string
+	StateDir    string
+	DefaultDir  string
+	MaxSandbox  string
+	LogLevel    string
+	Timeout     time.Duration
+	IdleTimeout time.Duration
+	CodexHome   string
+	JSON        bool
+	Args        []string // what follows the flags (subcommand arguments)
+}
+
+func env(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func envDuration(key string, def time.Duration) time.Duration {
+	if v := os.Getenv(key); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+	}
+	return def
+}
+
+func defaultStateDir() string {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "codex-mcp")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "codex-mcp")
+	}
+	return filepath.Join(os.TempDir(), "codex-mcp")
+}
+
+func defaultCodexHome() string {
+	if d := os.Getenv("CODEX_HOME"); d != "" {
+		return d
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".codex")
+	}
+	return ".codex"
+}
+
+func parseConfig(name string, args []string) (Config, error) {
+	cwd, _ := os.Getwd()
+	var c Config
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.CodexBin, "codex-bin", env("CODEX_MCP_CODEX_BIN", "codex"), "codex binary: a name on PATH or a path (env CODEX_MCP_CODEX_BIN)")
+	fs.StringVar(&c.StateDir, "state-dir", env("CODEX_MCP_STATE_DIR", defaultStateDir()), "where conversation memory lives (env CODEX_MCP_STATE_DIR)")
+	fs.StringVar(&c.DefaultDir, "default-dir", env("CODEX_MCP_DEFAULT_DIR", cwd), "directory for tasks that name none, and base of relative ones (env CODEX_MCP_DEFAULT_DIR)")
+	fs.StringVar(&c.MaxSandbox, "max-sandbox", env("CODEX_MCP_MAX_SANDBOX", codex.SandboxWorkspaceWrite), "highest sandbox a caller may ask for: read-only, workspace-write or danger-full-access (env CODEX_MCP_MAX_SANDBOX)")
+	fs.StringVar(&c.LogLevel, "log-level", env("CODEX_MCP_LOG_LEVEL", "info"), "debug, info, warn or error; logs go to stderr (env CODEX_MCP_LOG_LEVEL)")
+	fs.DurationVar(&c.Timeout, "timeout", envDuration("CODEX_MCP_TIMEOUT", 30*time.Minute), "default total timeout of a codex run (env CODEX_MCP_TIMEOUT)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", envDuration("CODEX_MCP_IDLE_TIMEOUT", 5*time.Minute), "kill codex after this long without output while no command runs (env CODEX_MCP_IDLE_TIMEOUT)")
+	if name == "sessions" || name == "decide" {
+		fs.BoolVar(&c.JSON, "json", false, "print JSON")
+	}
+	if err := fs.Parse(args); err != nil {
+		var b strings.Builder
+		fs.SetOutput(&b)
+		fs.PrintDefaults()
+		return c, usageError{fmt.Sprintf("%v\n\nflags of %s:\n%s", err, name, b.String())}
+	}
+	c.Args = fs.Args()
+	c.CodexHome = defaultCodexHome()
+	if codex.SandboxRank(c.MaxSandbox) < 0 {
+		return c, usageError{fmt.Sprintf("--max-sandbox %q: want read-only, workspace-write or danger-full-access", c.MaxSandbox)}
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return c, usageError{err.Error()}
+	}
+	if c.Timeout <= 0 || c.IdleTimeout <= 0 {
+		return c, usageError{"--timeout and --idle-timeout must be positive durations such as 30m"}
+	}
+	if abs, err := filepath.Abs(c.DefaultDir); err == nil {
+		c.DefaultDir = abs
+	}
+	return c, nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("--log-level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// newLogger logs to stderr: stdout belongs to the protocol.
+func newLogger(level string) *slog.Logger {
+	l, _ := parseLevel(level)
+	return slog.New(tint.NewHandler(os.Stderr, &tint.Options{
+		Level: l, TimeFormat: time.TimeOnly, NoColor: !isatty.IsTerminal(os.Stderr.Fd()),
+	}))
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `codex-mcp: an MCP server that runs the OpenAI Codex CLI and remembers its sessions.
+
+usage:
+  codex-mcp [flags]            serve MCP on stdio (what an MCP client runs)
+  codex-mcp version            print the server's and codex's versions
+  codex-mcp doctor             check codex, its store and the state directory
+  codex-mcp help
+
+flags (each also read from the environment, see below):
+  --codex-bin PATH     codex binary (CODEX_MCP_CODEX_BIN; default: codex on PATH)
+  --state-dir DIR      memory location (CODEX_MCP_STATE_DIR; default $XDG_STATE_HOME/codex-mcp)
+  --default-dir DIR    default working directory (CODEX_MCP_DEFAULT_DIR; default: the current one)
+  --max-sandbox MODE   read-only | workspace-write | danger-full-access (CODEX_MCP_MAX_SANDBOX; default workspace-write)
+  --timeout DUR        total timeout of a run (CODEX_MCP_TIMEOUT; default 30m)
+  --idle-timeout DUR   no-output timeout (CODEX_MCP_IDLE_TIMEOUT; default 5m)
+  --log-level LEVEL    debug | info | warn | error, to stderr (CODEX_MCP_LOG_LEVEL; default info)
+CODEX_HOME and the rest of the environment pass through to codex.
+`)
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/codex-mcp/codex-mcp/prompts"
+	"github.com/codex-mcp/codex-mcp/session"
+	"github.com/codex-mcp/codex-mcp/session/codex"
+	"github.com/codex-mcp/codex-mcp/session/memory"
+	"github.com/codex-mcp/codex-mcp/session/rollout"
+	"github.com/codex-mcp/codex-mcp/tools"
+)
+
+// newManager wires the session Manager from the config. Nothing here touches the disk or
+// starts a process: memory opens and codex is probed on first use or in Warm.
+func newManager(cfg Config) *session.Manager {
+	logger := newLogger(cfg.LogLevel)
+	templates := prompts.Templates{Dirs: []string{filepath.Join(cfg.StateDir, "templates")}}
+	if home, err := os.UserHomeDir(); err == nil {
+		// Where the seed keeps its rules templates ($(cat ~/.claude/workflows/cli-templates/prompts/...)).
+		templates.Dirs = append(templates.Dirs, filepath.Join(home, ".claude", "workflows", "cli-templates", "prompts"))
+	}
+	return session.NewManager(session.Config{
+		DefaultDir: cfg.DefaultDir, MaxSandbox: cfg.MaxSandbox, Timeout: cfg.Timeout,
+		IdleTimeout: cfg.IdleTimeout, Templates: templates,
+	}, session.Deps{
+		Runner: codex.NewRunner(cfg.CodexBin, nil, logger),
+		OpenMemory: func(ctx context.Context) (session.Memory, error) {
+			return memory.Open(ctx, filepath.Join(cfg.StateDir, "memory.db"), logger)
+		},
+		Codex:  rollout.New(cfg.CodexHome, logger),
+		Logger: logger,
+	})
+}
+
+func serve(ctx context.Context, cfg Config) error {
+	logger := newLogger(cfg.LogLevel)
+	mgr := newManager(cfg)
+	defer mgr.Close()
+	s := tools.NewServer(tools.Config{Name: "codex-mcp", Version: serverVersion()}, mgr, logger)
+	// Open memory and probe codex once the client is talking to us, not before the
+	// initialize answer.
+	hooks := &server.Hooks{}
+	warm := make(chan struct{}, 1)
+	hooks.AddAfterInitialize(func(context.Context, any, *mcp.InitializeRequest, *mcp.InitializeResult) {
+		select {
+		case warm <- struct{}{}:
+			go mgr.Warm(ctx)
+		default:
+		}
+	})
+	server.WithHooks(hooks)(s)
+	logger.Debug("serving MCP on stdio", "version", serverVersion(), "codex", cfg.CodexBin, "state", cfg.StateDir)
+	err := server.NewStdioServer(s).Listen(ctx, os.Stdin, os.Stdout)
+	if err == nil || errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,163 @@
+package prompts
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+// Pattern is one glob of an `@{...}` group and the files it matched.
+type Pattern struct {
+	Pattern   string   `json:"pattern"`
+	Files     []string `json:"files"`
+	Truncated bool     `json:"truncated,omitempty"`
+}
+
+// PatternError names a pattern that cannot be used and why.
+type PatternError struct {
+	Pattern string
+	Reason  string
+}
+
+func (e *PatternError) Error() string {
+	return fmt.Sprintf("pattern %q in @{...}: %s", e.Pattern, e.Reason)
+}
+
+// Groups returns the patterns of every `@{a,b}` group in text, in order. Commas inside
+// nested braces (`@{src/{a,b}/*.go}`) belong to the pattern, not the list.
+func Groups(text string) []string {
+	var out []string
+	for i := 0; i < len(text); i++ {
+		if !strings.HasPrefix(text[i:], "@{") {
+			continue
+		}
+		depth, start := 0, i+2
+		for j := i + 1; j < len(text); j++ {
+			switch text[j] {
+			case '{':
+				depth++
+			case '}':
+				depth--
+				if depth == 0 {
+					out = append(out, strings.TrimSpace(text[start:j]))
+					i = j
+					j = len(text)
+				}
+			case ',':
+				if depth == 1 {
+					out = append(out, strings.TrimSpace(text[start:j]))
+					start = j + 1
+				}
+			}
+		}
+	}
+	return compact(out)
+}
+
+func compact(in []string) []string {
+	out := in[:0]
+	for _, s := range in {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ValidatePatterns checks every pattern of the `@{...}` groups in text without touching
+// the file system: well-formed, relative, and not climbing out of the directory.
+func ValidatePatterns(text string) error {
+	for _, p := range Groups(text) {
+		if err := validatePattern(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validatePattern(p string) error {
+	if strings.HasPrefix(p, "/") || strings.HasPrefix(p, "~") {
+		return &PatternError{p, "patterns are relative to the session directory; drop the leading '/' or '~'"}
+	}
+	clean := path.Clean(p)
+	if clean == ".." || strings.HasPrefix(clean, "../") {
+		return &PatternError{p, "patterns may not reach outside the session directory"}
+	}
+	if !doublestar.ValidatePattern(p) {
+		return &PatternError{p, "not a valid glob (check the braces and brackets)"}
+	}
+	return nil
+}
+
+var errLimit = errors.New("file limit reached")
+
+// Resolve matches the `@{...}` patterns of text against dir, at most limit files per
+// pattern, skipping directories, VCS metadata and dependency folders.
+func Resolve(dir, text string, limit int) ([]Pattern, error) {
+	groups := Groups(text)
+	if len(groups) == 0 {
+		return nil, nil
+	}
+	fsys := os.DirFS(dir)
+	var out []Pattern
+	for _, p := range groups {
+		if err := validatePattern(p); err != nil {
+			return nil, err
+		}
+		pat := Pattern{Pattern: p, Files: []string{}}
+		err := doublestar.GlobWalk(fsys, p, func(name string, d fs.DirEntry) error {
+			if d.IsDir() || skipped(name) {
+				return nil
+			}
+			if len(pat.Files) == limit {
+				pat.Truncated = true
+				return errLimit
+			}
+			pat.Files = append(pat.Files, name)
+			return nil
+		}, doublestar.WithFilesOnly(), doublestar.WithNoFollow())
+		if err != nil && !errors.Is(err, errLimit) {
+			return nil, &PatternError{p, err.Error()}
+		}
+		out = append(out, pat)
+	}
+	return out, nil
+}
+
+func skipped(name string) bool {
+	for _, part := range strings.Split(name, "/") {
+		switch part {
+		case ".git", "node_modules", ".hg", ".svn":
+			return true
+		}
+	}
+	return false
+}
+
+// Annotate appends to the context the files each pattern matched, so Codex starts from
+// the same file list the caller meant. Codex reads the files itself.
+func Annotate(context string, pats []Pattern) string {
+	if len(pats) == 0 {
+		return context
+	}
+	var b strings.Builder
+	b.WriteString(strings.TrimSpace(context))
+	for _, p := range pats {
+		b.WriteString("\n  @{" + p.Pattern + "} → ")
+		switch {
+		case len(p.Files) == 0:
+			b.WriteString("no files match")
+		default:
+			b.WriteString(strings.Join(p.Files, ", "))
+			if p.Truncated {
+				b.WriteString(", … (more not listed)")
+			}
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,358 @@
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/codex-mcp/codex-mcp/prompts"
+	"github.com/codex-mcp/codex-mcp/session/codex"
+	"github.com/codex-mcp/codex-mcp/session/memory"
+)
+
+// Runner runs codex; *codex.Runner is the real one.
+type Runner interface {
+	Run(ctx context.Context, req codex.Request) (codex.Result, error)
+	Capabilities(ctx context.Context) (codex.Capabilities, error)
+}
+
+var _ Runner = (*codex.Runner)(nil)
+
+// Memory is the conversation memory the Manager records runs in; *memory.Store is the
+// real one.
+type Memory interface {
+	InsertRun(ctx context.Context, r memory.Run) error
+	SetSessionID(ctx context.Context, runID, sessionID string) error
+	FinishRun(ctx context.Context, r memory.Run) error
+	Session(ctx context.Context, id string) (memory.Session, []memory.Run, bool, error)
+	Sessions(ctx context.Context, f memory.Filter) ([]memory.Session, error)
+	Recent(ctx context.Context, limit int) ([]memory.Session, error)
+	MarkInterrupted(ctx context.Context, alive func(memory.Owner) bool) (int, error)
+}
+
+var _ Memory = (*memory.Store)(nil)
+
+// Config is what the operator decides for every session.
+type Config struct {
+	DefaultDir  string
+	MaxSandbox  string
+	Timeout     time.Duration // default total timeout of a run
+	IdleTimeout time.Duration // no-output timeout
+	Templates   prompts.Templates
+}
+
+// Deps are the Manager's collaborators. OpenMemory is called once, lazily (or by Warm),
+// so opening the database never delays the server's start.
+type Deps struct {
+	Runner     Runner
+	OpenMemory func(ctx context.Context) (Memory, error)
+	Codex      CodexStore
+	Logger     *slog.Logger
+}
+
+// ProgressFunc receives one human sentence per meaningful event of a run.
+type ProgressFunc func(message string)
+
+// Manager runs and remembers Codex sessions. It is safe for concurrent use.
+type Manager struct {
+	cfg    Config
+	runner Runner
+	codex  CodexStore
+	logger *slog.Logger
+	owner  memory.Owner
+
+	memOnce sync.Once
+	openMem func(ctx context.Context) (Memory, error)
+	mem     Memory
+	memErr  error
+
+	// base outlives any one request: a run handed back as "running" keeps going.
+	base       context.Context
+	cancelBase context.CancelFunc
+
+	mu     sync.Mutex
+	active map[string]*activeRun // by run id
+}
+
+// activeRun is a run in flight in this process.
+type activeRun struct {
+	runID     string
+	sessionID string
+	task      Task
+	dir       string
+	sandbox   string
+	started   time.Time
+	argv      []string
+	cancel    context.CancelFunc
+	done      chan struct{}
+	outcome   Outcome // valid once done is closed
+
+	mu       sync.Mutex
+	progress ProgressFunc // nil once nobody listens
+	events   []string     // the last progress sentences, for get_session
+}
+
+// NewManager returns a Manager; Close stops its runs.
+func NewManager(cfg Config, deps Deps) *Manager {
+	if cfg.MaxSandbox == "" {
+		cfg.MaxSandbox = codex.SandboxWorkspaceWrite
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 30 * time.Minute
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = 5 * time.Minute
+	}
+	logger := deps.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	base, cancel := context.WithCancel(context.Background())
+	return &Manager{
+		cfg: cfg, runner: deps.Runner, codex: deps.Codex, logger: logger,
+		openMem: deps.OpenMemory, owner: memory.Self(),
+		base: base, cancelBase: cancel, active: map[string]*activeRun{},
+	}
+}
+
+// Warm opens memory and marks runs that died with their server, in the background of
+// start-up, so the first tool call finds it ready.
+func (m *Manager) Warm(ctx context.Context) {
+	if _, err := m.memory(ctx); err != nil {
+		m.logger.Warn("conversation memory unavailable", "err", err)
+	}
+	if m.runner != nil {
+		if _, err := m.runner.Capabilities(ctx); err != nil {
+			m.logger.Warn("codex CLI not usable yet", "err", err)
+		}
+	}
+}
+
+// memory opens the store once and marks interrupted runs of dead servers.
+func (m *Manager) memory(ctx context.Context) (Memory, error) {
+	m.memOnce.Do(func() {
+		if m.openMem == nil {
+			m.memErr = errors.New("no conversation memory configured")
+			return
+		}
+		m.mem, m.memErr = m.openMem(ctx)
+		if m.memErr != nil {
+			return
+		}
+		if n, err := m.mem.MarkInterrupted(ctx, memory.ProcessAlive); err != nil {
+			m.logger.Warn("marking interrupted runs", "err", err)
+		} else if n > 0 {
+			m.logger.Info("marked runs of a crashed server as interrupted", "runs", n)
+		}
+	})
+	return m.mem, m.memErr
+}
+
+// Close cancels every run still going and waits for them to end.
+func (m *Manager) Close() {
+	m.cancelBase()
+	m.mu.Lock()
+	runs := make([]*activeRun, 0, len(m.active))
+	for _, r := range m.active {
+		runs = append(runs, r)
+	}
+	m.mu.Unlock()
+	for _, r := range runs {
+		<-r.done
+	}
+}
+
+// Start runs a task in a new Codex session (the seed's `codex -C dir exec "task"`).
+func (m *Manager) Start(ctx context.Context, t Task, progress ProgressFunc) (Outcome, error) {
+	p, err := m.prepare(t, false)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if p.sandbox, err = m.sandboxFor(t); err != nil {
+		return Outcome{}, err
+	}
+	if err := m.render(p); err != nil {
+		return Outcome{}, err
+	}
+	return m.launch(ctx, p, "", memory.KindStart, nil, progress)
+}
+
+// launch records the run, starts codex in the background and waits for it as the
+// caller asked (to the end, or wait_seconds).
+func (m *Manager) launch(ctx context.Context, p *prepared, resumeID, kind string, parents []string, progress ProgressFunc) (Outcome, error) {
+	caps, err := m.runner.Capabilities(ctx)
+	if err != nil {
+		return Outcome{}, err
+	}
+	feature := p.task.Feature
+	if feature == "" {
+		feature = inferFeature(p.dir, p.task.Context, p.task.Task)
+	}
+	run := &activeRun{
+		runID: newRunID(), sessionID: resumeID, task: p.task, dir: p.dir, sandbox: p.sandbox,
+		started: time.Now(), done: make(chan struct{}), progress: progress,
+	}
+	run.task.Feature = feature
+	rec := memory.Run{
+		RunID: run.runID, SessionID: resumeID, Kind: kind, ParentSessionIDs: parents,
+		ConversationID: p.task.ConversationID, Directory: p.dir, Feature: feature,
+		Task: p.task.Task, Purpose: p.task.Purpose, Mode: orDefault(p.task.Mode, ModeAuto), Context: p.task.Context,
+		Expected: p.task.Expected, Rules: p.task.Rules, Sandbox: p.sandbox, Model: p.task.Model, Profile: p.task.Profile,
+		Status: memory.StatusRunning, StartedAt: run.started, Owner: m.owner,
+	}
+	mem, memErr := m.memory(ctx)
+	if memErr == nil {
+		if err := mem.InsertRun(ctx, rec); err != nil {
+			m.logger.Warn("recording run start", "run", run.runID, "err", err)
+		}
+	}
+	runCtx, cancel := context.WithCancel(m.base)
+	run.cancel = cancel
+	m.mu.Lock()
+	m.active[run.runID] = run
+	m.mu.Unlock()
+
+	spec := codex.Spec{Directory: p.dir, Sandbox: p.sandbox, Model: p.task.Model, Profile: p.task.Profile, ResumeID: resumeID}
+	go func() {
+		defer cancel()
+		res, err := m.runner.Run(runCtx, codex.Request{
+			Spec: spec, Prompt: p.prompt, Timeout: p.timeout, IdleTimeout: m.cfg.IdleTimeout,
+			OnStart: func(argv []string, _ int) {
+				run.mu.Lock()
+				run.argv = argv
+				run.mu.Unlock()
+			},
+			OnEvent: func(ev codex.Event) { m.onEvent(run, mem, ev) },
+		})
+		out := m.outcome(run, p, caps, res, err)
+		if resumeID != "" && res.ThreadID != "" && res.ThreadID != resumeID {
+			// codex resumed something else (or silently started afresh): never let that
+			// pass as the session the caller asked for.
+			out.Status = StatusFailed
+			out.Error = fmt.Sprintf("codex reported session %s, not the requested %s; the turn did not continue that session", res.ThreadID, resumeID)
+		}
+		if mem != nil {
+			rec.SessionID = out.SessionID
+			rec.Status = memory.Status(out.Status)
+			rec.FinalMessage, rec.Error = out.FinalMessage, out.Error
+			rec.Usage = memory.Usage(out.Usage)
+			for _, f := range out.FilesChanged {
+				rec.FilesChanged = append(rec.FilesChanged, f.Path)
+			}
+			for _, c := range out.Commands {
+				rec.Commands = append(rec.Commands, memory.Command{Command: c.Command, ExitCode: c.ExitCode, Status: c.Status})
+			}
+			rec.EndedAt = time.Now()
+			// The request may be gone; the record must still be written.
+			if err := mem.FinishRun(context.WithoutCancel(ctx), rec); err != nil {
+				m.logger.Warn("recording run end", "run", run.runID, "err", err)
+			}
+		}
+		run.mu.Lock()
+		run.outcome = out
+		run.progress = nil
+		run.mu.Unlock()
+		m.mu.Lock()
+		delete(m.active, run.runID)
+		m.mu.Unlock()
+		close(run.done)
+	}()
+	return m.wait(ctx, run, p.task.Wait, caps, p)
+}
+
+// wait blocks until the run ends, the caller's wait_seconds pass (the run goes on and is
+// reported as running), or the caller cancels (the run is cancelled too).
+func (m *Manager) wait(ctx context.Context, run *activeRun, wait time.Duration, caps codex.Capabilities, p *prepared) (Outcome, error) {
+	var timer <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-run.done:
+		return run.outcome, nil
+	case <-timer:
+		run.mu.Lock()
+		run.progress = nil
+		sid, argv := run.sessionID, nonNil(run.argv)
+		run.mu.Unlock()
+		return Outcome{
+			SessionID: sid, RunID: run.runID, Status: StatusRunning, Directory: run.dir, Sandbox: run.sandbox,
+			Feature: run.task.Feature, Conversation: run.task.ConversationID, Model: run.task.Model,
+			FilesChanged: []codex.FileChange{}, Commands: []codex.Command{}, CodexVersion: caps.Version, Command: argv,
+			DurationMS: time.Since(run.started).Milliseconds(), Patterns: p.patterns, Warnings: p.warnings,
+		}, nil
+	case <-ctx.Done():
+		run.cancel()
+		<-run.done
+		return run.outcome, nil
+	}
+}
+
+func (m *Manager) onEvent(run *activeRun, mem Memory, ev codex.Event) {
+	if ev.Type == "thread.started" && ev.ThreadID != "" {
+		run.mu.Lock()
+		first := run.sessionID == ""
+		run.sessionID = ev.ThreadID
+		run.mu.Unlock()
+		if first && mem != nil {
+			if err := mem.SetSessionID(m.base, run.runID, ev.ThreadID); err != nil {
+				m.logger.Warn("recording session id", "run", run.runID, "err", err)
+			}
+		}
+	}
+	msg := codex.Describe(ev)
+	if msg == "" {
+		return
+	}
+	run.mu.Lock()
+	run.events = append(run.events, msg)
+	if len(run.events) > 50 {
+		run.events = run.events[len(run.events)-50:]
+	}
+	progress := run.progress
+	run.mu.Unlock()
+	if progress != nil {
+		progress(msg)
+	}
+}
+
+func (m *Manager) outcome(run *activeRun, p *prepared, caps codex.Capabilities, res codex.Result, err error) Outcome {
+	out := Outcome{
+		SessionID: res.ThreadID, RunID: run.runID, Directory: p.dir, Sandbox: p.sandbox, Model: p.task.Model,
+		Feature: run.task.Feature, Conversation: p.task.ConversationID,
+		FilesChanged: nonNil(res.FilesChanged), Commands: nonNil(res.Commands), Usage: res.Usage,
+		CodexVersion: caps.Version, Command: nonNil(res.Argv), Patterns: p.patterns,
+		Warnings: append(append([]string{}, p.warnings...), res.Warnings...),
+	}
+	if out.SessionID == "" {
+		out.SessionID = run.sessionID
+	}
+	if err != nil {
+		out.Status, out.Error = StatusFailed, err.Error()
+		out.DurationMS = time.Since(run.started).Milliseconds()
+		return out
+	}
+	out.Status, out.Error, out.FinalMessage = res.Status, res.Error, res.FinalMessage
+	out.DurationMS = res.EndedAt.Sub(run.started).Milliseconds()
+	return out
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func newRunID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "run-" + hex.EncodeToString(b[:])
+}

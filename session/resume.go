@@ -1,0 +1,222 @@
+package session
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/codex-mcp/codex-mcp/session/codex"
+	"github.com/codex-mcp/codex-mcp/session/memory"
+	"github.com/codex-mcp/codex-mcp/session/rollout"
+)
+
+// CodexStore is Codex's own session store; *rollout.Store is the real one.
+type CodexStore interface {
+	Get(ctx context.Context, id string) (rollout.Session, bool, error)
+	List(ctx context.Context, f rollout.Filter) (rollout.Page, error)
+}
+
+var _ CodexStore = (*rollout.Store)(nil)
+
+// known is what is known of an existing session before resuming it.
+type known struct {
+	id        string
+	dir       string
+	sandbox   string // "" when Codex's store does not say
+	model     string
+	feature   string
+	running   bool
+	task      string
+	updatedAt time.Time
+}
+
+// Resume continues a session (the seed's `codex exec "task" resume --last`, but by id:
+// --last resumes whatever ran last in the directory, which with two features in flight
+// is the wrong one).
+func (m *Manager) Resume(ctx context.Context, t ResumeTask, progress ProgressFunc) (Outcome, error) {
+	p, err := m.prepare(t.Task, true)
+	if err != nil {
+		return Outcome{}, err
+	}
+	sid, resolvedBy := t.SessionID, ""
+	if sid == "" {
+		if sid, resolvedBy, err = m.resolve(ctx, t.Task, p.dir); err != nil {
+			return Outcome{}, err
+		}
+	} else if !IsUUID(sid) {
+		return Outcome{}, inputErr("session_id", quote(sid)+" is not a session id", "a UUID such as 0199a213-81c0-7800-8aa1-bbab2a035a53, from start_session or list_sessions")
+	}
+	k, found, err := m.lookup(ctx, sid)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if !found {
+		e := inputErr("session_id", "no Codex session "+sid+" is known to this server or to Codex's store", "an id from list_sessions, or start_session for new work")
+		e.Candidates = m.candidates(ctx, p.dir)
+		return Outcome{}, e
+	}
+	if k.running || m.runningHere(sid) {
+		return Outcome{}, inputErr("session_id", "session "+sid+" is running a turn right now; a second turn at once would interleave them",
+			"wait for it (get_session) or cancel it (cancel_session) first")
+	}
+	if p.dir == "" {
+		p.dir = k.dir
+	} else if k.dir != "" && filepath.Clean(k.dir) != p.dir {
+		return Outcome{}, inputErr("directory", "session "+sid+" works in "+quote(k.dir)+", not "+quote(p.dir), "the session's own directory, or leave directory out")
+	}
+	if p.dir == "" {
+		if p.dir, err = m.directory(""); err != nil {
+			return Outcome{}, err
+		}
+	}
+	if p.sandbox, err = m.resumeSandbox(t.Task, k); err != nil {
+		return Outcome{}, err
+	}
+	if p.task.Model == "" {
+		p.task.Model = k.model
+	}
+	if p.task.Feature == "" {
+		p.task.Feature = k.feature
+	}
+	if err := m.render(p); err != nil {
+		return Outcome{}, err
+	}
+	out, err := m.launch(ctx, p, sid, memory.KindResume, nil, progress)
+	out.ResolvedBy = resolvedBy
+	return out, err
+}
+
+// resumeSandbox keeps the session's sandbox (codex forgets it on resume) unless the
+// caller asks for a lower one; raising it on resume is refused.
+func (m *Manager) resumeSandbox(t Task, k known) (string, error) {
+	orig := k.sandbox
+	if orig == "" {
+		var err error
+		if orig, err = m.sandboxFor(Task{Mode: t.Mode}); err != nil {
+			return "", err
+		}
+	}
+	if codex.SandboxRank(orig) > codex.SandboxRank(m.cfg.MaxSandbox) {
+		orig = m.cfg.MaxSandbox
+	}
+	want := t.Sandbox
+	if want == "" && t.Mode == ModeAnalysis {
+		want = codex.SandboxReadOnly
+	}
+	if want == "" {
+		return orig, nil
+	}
+	if codex.SandboxRank(want) > codex.SandboxRank(orig) {
+		return "", inputErr("sandbox", "session "+k.id+" runs in "+quote(orig)+"; a resume cannot raise it to "+quote(want),
+			allowedUpTo(orig)+", or start_session for work that needs more")
+	}
+	return want, nil
+}
+
+// lookup finds a session in memory, else in Codex's store.
+func (m *Manager) lookup(ctx context.Context, id string) (known, bool, error) {
+	if mem, err := m.memory(ctx); err == nil {
+		s, runs, ok, err := mem.Session(ctx, id)
+		if err != nil {
+			return known{}, false, err
+		}
+		if ok {
+			k := known{id: id, dir: s.Directory, sandbox: s.Sandbox, model: s.Model, feature: s.Feature, task: s.Task, updatedAt: s.UpdatedAt}
+			if len(runs) > 0 {
+				last := runs[len(runs)-1]
+				k.running = last.Status == memory.StatusRunning && last.Owner != m.owner && memory.ProcessAlive(last.Owner)
+			}
+			return k, true, nil
+		}
+	}
+	if m.codex == nil {
+		return known{}, false, nil
+	}
+	s, ok, err := m.codex.Get(ctx, id)
+	if err != nil || !ok {
+		return known{}, false, err
+	}
+	return known{id: id, dir: s.Directory, model: s.Model, task: s.Task, updatedAt: s.UpdatedAt}, true, nil
+}
+
+func (m *Manager) runningHere(sessionID string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.active {
+		r.mu.Lock()
+		id := r.sessionID
+		r.mu.Unlock()
+		if id == sessionID {
+			return true
+		}
+	}
+	return false
+}
+
+// candidates offers recent sessions (in or under dir first) to a caller whose id was
+// not found: the seed's "Session Not Found" advice, done for them.
+func (m *Manager) candidates(ctx context.Context, dir string) []Candidate {
+	var out []Candidate
+	seen := map[string]bool{}
+	add := func(c Candidate) {
+		if !seen[c.SessionID] && len(out) < 5 {
+			seen[c.SessionID] = true
+			out = append(out, c)
+		}
+	}
+	if mem, err := m.memory(ctx); err == nil {
+		for _, d := range []string{dir, ""} {
+			list, err := mem.Sessions(ctx, memory.Filter{Directory: d, Limit: 5})
+			if err != nil {
+				break
+			}
+			for _, s := range list {
+				add(Candidate{SessionID: s.SessionID, Directory: s.Directory, Task: s.Task, UpdatedAt: s.UpdatedAt})
+			}
+		}
+	}
+	if m.codex != nil && len(out) < 5 {
+		if page, err := m.codex.List(ctx, rollout.Filter{Directory: dir, Limit: 5}); err == nil {
+			for _, s := range page.Sessions {
+				add(Candidate{SessionID: s.ID, Directory: s.Directory, Task: s.Task, UpdatedAt: s.UpdatedAt})
+			}
+		}
+	}
+	return out
+}
+
+// resolve picks the session for a resume without an id: the one memory says this
+// conversation was last working on, in this directory when one was given.
+func (m *Manager) resolve(ctx context.Context, t Task, dir string) (string, string, error) {
+	mem, err := m.memory(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	f := memory.Filter{ConversationID: t.ConversationID, Directory: dir, Feature: t.Feature, Limit: 1}
+	list, err := mem.Sessions(ctx, f)
+	if err != nil {
+		return "", "", err
+	}
+	if len(list) == 0 {
+		where := []string{"this conversation"}
+		if dir != "" {
+			where = append(where, "in "+dir)
+		}
+		if t.Feature != "" {
+			where = append(where, "for feature "+quote(t.Feature))
+		}
+		e := inputErr("session_id", "is empty and memory has no session for "+strings.Join(where, " "), "a session_id from list_sessions, or start_session")
+		e.Candidates = m.candidates(ctx, dir)
+		return "", "", e
+	}
+	s := list[0]
+	return s.SessionID, "the latest session of this conversation" + inDir(dir) + ": " + firstLine(s.Task, 80), nil
+}
+
+func inDir(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	return " in " + dir
+}

@@ -1,0 +1,36 @@
+package tools
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/invopop/jsonschema"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// schemaOf generates the JSON schema of T with invopop/jsonschema, inlined (no $defs) so
+// every client can read it, required fields only where tagged.
+func schemaOf[T any]() json.RawMessage {
+	r := &jsonschema.Reflector{
+		DoNotReference:             true,
+		ExpandedStruct:             true,
+		RequiredFromJSONSchemaTags: true,
+		AllowAdditionalProperties:  false,
+	}
+	s := r.Reflect(new(T))
+	s.Version = ""
+	s.ID = ""
+	data, err := json.Marshal(s)
+	if err != nil {
+		panic(fmt.Sprintf("schema of %T: %v", *new(T), err))
+	}
+	return data
+}
+
+// newTool is mcp.NewTool for tools whose input schema is the raw invopop one: NewTool
+// always fills InputSchema, and a tool with both cannot be marshalled.
+func newTool(name string, input json.RawMessage, opts ...mcp.ToolOption) mcp.Tool {
+	t := mcp.NewTool(name, append(opts, mcp.WithRawInputSchema(input))...)
+	t.InputSchema = mcp.ToolInputSchema{}
+	return t
+}

@@ -1,0 +1,124 @@
+package tools
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/codex-mcp/codex-mcp/session"
+)
+
+// Config is what the MCP layer needs to know about the server it presents.
+type Config struct {
+	Name    string
+	Version string
+}
+
+// Sessions is what the tools need of the session Manager.
+type Sessions interface {
+	Start(ctx context.Context, t session.Task, progress session.ProgressFunc) (session.Outcome, error)
+	Resume(ctx context.Context, t session.ResumeTask, progress session.ProgressFunc) (session.Outcome, error)
+}
+
+var _ Sessions = (*session.Manager)(nil)
+
+const instructions = `codex-mcp runs the OpenAI Codex CLI for you and remembers its sessions.
+Start new work with start_session; continue the same feature with resume_session and the session_id you got (never guess: with two features in flight the most recent session is the wrong one).
+Use mode "analysis" for read-only investigation. Long runs: pass wait_seconds and follow the session with get_session.`
+
+// NewServer builds the MCP server with every tool registered. Tests call it too.
+func NewServer(cfg Config, sessions Sessions, logger *slog.Logger) *server.MCPServer {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := server.NewMCPServer(cfg.Name, cfg.Version,
+		server.WithToolCapabilities(false),
+		server.WithInstructions(instructions),
+		server.WithInputSchemaValidation(),
+		server.WithOutputSchemaValidation(),
+		server.WithRecovery(),
+	)
+	h := &handlers{sessions: sessions, logger: logger, instance: instanceID()}
+	for _, t := range h.tools() {
+		s.AddTool(t.tool, t.handler)
+	}
+	return s
+}
+
+type handlers struct {
+	sessions Sessions
+	logger   *slog.Logger
+	instance string
+}
+
+type toolDef struct {
+	tool    mcp.Tool
+	handler server.ToolHandlerFunc
+}
+
+func (h *handlers) tools() []toolDef {
+	return []toolDef{
+		{startSessionTool(), h.startSession},
+		{resumeSessionTool(), h.resumeSession},
+	}
+}
+
+// instanceID tells this server process's connections apart from other processes': over
+// stdio every connection is called "stdio".
+func instanceID() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// conversation is the default conversation of a request: its MCP connection.
+func (h *handlers) conversation(ctx context.Context) string {
+	id, name := "none", "client"
+	if cs := server.ClientSessionFromContext(ctx); cs != nil {
+		id = cs.SessionID()
+		if ci, ok := cs.(server.SessionWithClientInfo); ok && ci.GetClientInfo().Name != "" {
+			name = ci.GetClientInfo().Name
+		}
+	}
+	return name + ":" + h.instance + ":" + id
+}
+
+// result turns a Manager answer into a tool result: an InputError (or another error
+// the caller can act on) becomes an isError result, anything else is a bug.
+func result(out any, text string, err error) (*mcp.CallToolResult, error) {
+	if err != nil {
+		var ie *session.InputError
+		if errors.As(err, &ie) {
+			return mcp.NewToolResultError(ie.Error()), nil
+		}
+		// Codex missing, too old, or its store unreadable: the user can act on all of
+		// these, so they are tool errors with the adapter's sentence, not protocol errors.
+		return mcp.NewToolResultError(err.Error()), nil
+	}
+	return mcp.NewToolResultStructured(out, text), nil
+}
+
+// progressFunc sends each sentence as a progress notification when the caller asked for
+// progress (sent a token); otherwise nil.
+func progressFunc(ctx context.Context, req mcp.CallToolRequest) session.ProgressFunc {
+	if req.Params.Meta == nil || req.Params.Meta.ProgressToken == nil {
+		return nil
+	}
+	token := req.Params.Meta.ProgressToken
+	srv := server.ServerFromContext(ctx)
+	if srv == nil {
+		return nil
+	}
+	n := 0
+	return func(msg string) {
+		n++
+		_ = srv.SendNotificationToClient(ctx, "notifications/progress", map[string]any{
+			"progressToken": token, "progress": n, "message": msg,
+		})
+	}
+}

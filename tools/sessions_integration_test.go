@@ -1,0 +1,289 @@
+package tools_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/codex-mcp/codex-mcp/session"
+)
+
+func TestIntegrationStartThenResumeSameSession(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	first := h.outcome("start_session", map[string]any{
+		"task":    "Create JWT-based authentication system\nRUN: mkdir -p src/auth && echo package auth > src/auth/jwt.go\nREPLY: auth module created",
+		"purpose": "Implement user authentication",
+		"mode":    "auto",
+	})
+	if first.Status != session.StatusCompleted || first.SessionID == "" || first.FinalMessage != "auth module created" {
+		t.Fatalf("start: %+v", first)
+	}
+	if first.Sandbox != "workspace-write" || first.Directory != h.dir || first.CodexVersion == "" || len(first.Command) == 0 {
+		t.Fatalf("start metadata: %+v", first)
+	}
+	if len(first.Commands) != 1 || first.Commands[0].ExitCode == nil || *first.Commands[0].ExitCode != 0 {
+		t.Fatalf("commands: %+v", first.Commands)
+	}
+	if !anyHasPrefix(h.progressSeen(), "ran `mkdir -p src/auth") {
+		t.Fatalf("progress: %q", h.progressSeen())
+	}
+	// The prompt is the seed's layout.
+	if got := h.model.Requests()[0].UserText; !strings.HasPrefix(got, "PURPOSE: Implement user authentication\nTASK: Create JWT-based") || !strings.Contains(got, "\nMODE: auto\n") {
+		t.Fatalf("prompt: %q", got)
+	}
+
+	second := h.outcome("resume_session", map[string]any{
+		"session_id": first.SessionID,
+		"task":       "Add JWT token validation and refresh logic\nREPLY: validation added",
+		"context":    "Previous auth implementation from current session, @{src/auth/**/*}",
+	})
+	if second.Status != session.StatusCompleted || second.SessionID != first.SessionID || second.FinalMessage != "validation added" {
+		t.Fatalf("resume: %+v", second)
+	}
+	if second.Sandbox != first.Sandbox {
+		t.Fatalf("resume changed the sandbox: %s -> %s", first.Sandbox, second.Sandbox)
+	}
+	if len(second.Patterns) != 1 || len(second.Patterns[0].Files) != 1 || second.Patterns[0].Files[0] != "src/auth/jwt.go" {
+		t.Fatalf("context patterns: %+v", second.Patterns)
+	}
+	// The rollout holds both turns.
+	matches, _ := filepath.Glob(filepath.Join(h.codexHome, "sessions", "*", "*", "*", "rollout-*-"+first.SessionID+".jsonl"))
+	if len(matches) != 1 {
+		t.Fatalf("rollout files: %v", matches)
+	}
+	data, err := os.ReadFile(matches[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Create JWT-based authentication system", "Add JWT token validation", "@{src/auth/**/*} → src/auth/jwt.go"} {
+		if !strings.Contains(string(data), want) {
+			t.Fatalf("rollout lacks %q", want)
+		}
+	}
+}
+
+func anyHasPrefix(list []string, prefix string) bool {
+	for _, s := range list {
+		if strings.HasPrefix(s, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestIntegrationAnalysisModeIsReadOnly(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	ro := h.outcome("start_session", map[string]any{"task": "look only\nRUN: echo x > analysis.txt\nREPLY: looked", "mode": "analysis"})
+	if ro.Sandbox != "read-only" || ro.Status != session.StatusCompleted {
+		t.Fatalf("analysis: %+v", ro)
+	}
+	if _, err := os.Stat(filepath.Join(h.dir, "analysis.txt")); !os.IsNotExist(err) {
+		t.Fatalf("analysis mode wrote a file (stat: %v)", err)
+	}
+	rw := h.outcome("start_session", map[string]any{"task": "write\nRUN: echo x > write.txt\nREPLY: wrote", "mode": "write"})
+	if rw.Sandbox != "workspace-write" || rw.Status != session.StatusCompleted {
+		t.Fatalf("write: %+v", rw)
+	}
+	if _, err := os.Stat(filepath.Join(h.dir, "write.txt")); err != nil {
+		t.Fatalf("write mode did not write: %v", err)
+	}
+	// Resuming the read-only session keeps it read-only, and cannot raise it.
+	again := h.outcome("resume_session", map[string]any{"session_id": ro.SessionID, "task": "now write\nRUN: echo y > later.txt\nREPLY: no"})
+	if again.Sandbox != "read-only" {
+		t.Fatalf("resume sandbox %q", again.Sandbox)
+	}
+	if _, err := os.Stat(filepath.Join(h.dir, "later.txt")); !os.IsNotExist(err) {
+		t.Fatal("resumed read-only session wrote a file")
+	}
+	res := h.call(t.Context(), "resume_session", map[string]any{"session_id": ro.SessionID, "task": "x", "sandbox": "workspace-write"})
+	if !res.IsError || !strings.Contains(text(res), "sandbox") {
+		t.Fatalf("raising the sandbox on resume: %s", text(res))
+	}
+}
+
+func TestIntegrationInvalidInputRunsNothing(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	file := filepath.Join(h.dir, "plain.txt")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, tool string
+		args       map[string]any
+		field      string
+		hint       string
+	}{
+		{"empty task", "start_session", map[string]any{"task": "   "}, "task", "description"},
+		{"missing directory", "start_session", map[string]any{"task": "x", "directory": "/no/such/dir"}, "directory", "does not exist"},
+		{"file as directory", "start_session", map[string]any{"task": "x", "directory": file}, "directory", "not a directory"},
+		{"sandbox above cap", "start_session", map[string]any{"task": "x", "sandbox": "danger-full-access"}, "sandbox", "--max-sandbox"},
+		{"analysis with write sandbox", "start_session", map[string]any{"task": "x", "mode": "analysis", "sandbox": "workspace-write"}, "sandbox", "read-only"},
+		{"flag as model", "start_session", map[string]any{"task": "x", "model": "--dangerously-bypass-approvals-and-sandbox"}, "model", "not a valid name"},
+		{"unknown template", "start_session", map[string]any{"task": "x", "rules_template": "nope"}, "rules_template", "feature"},
+		{"pattern outside dir", "start_session", map[string]any{"task": "x", "context": "@{../../etc/*}"}, "context", "outside"},
+		{"prompt too long", "start_session", map[string]any{"task": strings.Repeat("x", session.MaxPromptChars+1)}, "task", "1048576"},
+		{"flag as session id", "resume_session", map[string]any{"task": "x", "session_id": "--dangerously-bypass-approvals-and-sandbox"}, "session_id", "UUID"},
+		{"unknown session", "resume_session", map[string]any{"task": "x", "session_id": "0199a213-81c0-7800-8aa1-bbab2a035a53"}, "session_id", "list_sessions"},
+		{"resume without id and no memory", "resume_session", map[string]any{"task": "x"}, "session_id", "start_session"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := h.call(t.Context(), c.tool, c.args)
+			msg := text(res)
+			if !res.IsError || !strings.HasPrefix(msg, c.field+":") || !strings.Contains(msg, c.hint) {
+				t.Fatalf("want an isError naming %q with %q, got error=%v: %s", c.field, c.hint, res.IsError, msg)
+			}
+		})
+	}
+	if n := h.modelRequests(); n != 0 {
+		t.Fatalf("bad input reached the model %d times", n)
+	}
+	// Schema validation catches what the schema forbids, as a tool error too.
+	res := h.call(t.Context(), "start_session", map[string]any{"task": "x", "mode": "yolo"})
+	if !res.IsError || !strings.Contains(text(res), "mode") {
+		t.Fatalf("bad enum: %s", text(res))
+	}
+}
+
+func TestIntegrationMissingCodexBinary(t *testing.T) {
+	h := newHarness(t, harnessOpts{codexBin: filepath.Join(t.TempDir(), "no-codex-here")})
+	res := h.call(t.Context(), "start_session", map[string]any{"task": "x"})
+	if !res.IsError || !strings.Contains(text(res), "npm install -g @openai/codex") || !strings.Contains(text(res), "CODEX_MCP_CODEX_BIN") {
+		t.Fatalf("missing codex: %s", text(res))
+	}
+}
+
+func TestIntegrationModelDownFailsWithinTimeout(t *testing.T) {
+	h := newHarness(t, harnessOpts{modelURL: "http://127.0.0.1:9/v1", idleTimeout: 5 * time.Second})
+	start := time.Now()
+	out := h.outcome("start_session", map[string]any{"task": "anything", "timeout_seconds": 20})
+	if out.Status != session.StatusFailed && out.Status != session.StatusTimedOut {
+		t.Fatalf("status %q", out.Status)
+	}
+	if out.Error == "" || time.Since(start) > 25*time.Second {
+		t.Fatalf("error %q after %s", out.Error, time.Since(start))
+	}
+}
+
+func TestIntegrationClientCancellationKillsCodex(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	marker := strconv.Itoa(400000 + int(time.Now().UnixNano()%99999))
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		req := map[string]any{"task": "cancel me\nRUN: sleep " + marker + "\nREPLY: never"}
+		// The client sends notifications/cancelled when ctx ends.
+		_, _ = callNoFatal(h, ctx, "start_session", req)
+	}()
+	pid := waitForCmdline(t, "sleep\x00"+marker+"\x00")
+	cancel()
+	cancelled := time.Now()
+	deadline := cancelled.Add(time.Second)
+	for processAlive(pid) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if processAlive(pid) {
+		t.Fatalf("codex's command still running %s after cancellation", time.Since(cancelled))
+	}
+	<-done
+	// The run is recorded as cancelled.
+	deadline = time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if noCodexLeft(t) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("a codex process outlived the cancelled run")
+}
+
+func callNoFatal(h *harness, ctx context.Context, name string, args map[string]any) (bool, error) {
+	req := mcpCall(name, args)
+	res, err := h.client.CallTool(ctx, req)
+	if err != nil {
+		return false, err
+	}
+	return res.IsError, nil
+}
+
+// noCodexLeft reports whether no process of this test's codex binary is left.
+func noCodexLeft(t *testing.T) bool {
+	bin, _ := filepath.EvalSymlinks(os.Getenv("CODEX_MCP_TEST_CODEX"))
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		data, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		args := strings.Split(string(data), "\x00")
+		if len(args) > 2 && strings.Contains(strings.Join(args, " "), "exec --json") && (bin == "" || strings.Contains(args[0]+args[1], filepath.Base(filepath.Dir(filepath.Dir(bin))))) {
+			if pid, _ := strconv.Atoi(e.Name()); processAlive(pid) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func waitForCmdline(t *testing.T, cmdline string) int {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			if data, err := os.ReadFile("/proc/" + e.Name() + "/cmdline"); err == nil && string(data) == cmdline {
+				return pid
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("codex never ran the command")
+	return 0
+}
+
+func processAlive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || !strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z")
+}
+
+func TestIntegrationMegabytePromptThroughTool(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	ctxText := strings.Repeat("background detail for the task\n", 1_000_000/31)
+	out := h.outcome("start_session", map[string]any{"task": "use the context\nREPLY: big ok", "context": ctxText, "mode": "analysis"})
+	if out.Status != session.StatusCompleted || out.FinalMessage != "big ok" {
+		t.Fatalf("%+v", out)
+	}
+	if got := len(h.model.Requests()[0].UserText); got < 1_000_000-100 {
+		t.Fatalf("model saw %d bytes", got)
+	}
+}
+
+func TestIntegrationWaitSecondsReturnsRunning(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	out := h.outcome("start_session", map[string]any{"task": "slow\nSLEEP: 3000\nREPLY: slow done", "wait_seconds": 1, "mode": "analysis"})
+	if out.Status != session.StatusRunning || out.RunID == "" {
+		t.Fatalf("%+v", out)
+	}
+}

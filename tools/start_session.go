@@ -1,0 +1,33 @@
+package tools
+
+import (
+	"context"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/codex-mcp/codex-mcp/session"
+)
+
+func startSessionTool() mcp.Tool {
+	return newTool("start_session", schemaOf[StartSessionArgs](),
+		mcp.WithDescription("Start a new Codex session and run one task in it (the seed's `codex -C dir exec \"task\"`). "+
+			"Use it for the first task of a feature, for unrelated work, or for an alternative approach. "+
+			"Returns the session_id to continue with resume_session, Codex's final message, the files it changed and the commands it ran. "+
+			"Sends a progress notification per step when the request carries a progress token."),
+		mcp.WithTitleAnnotation("Start a Codex session"),
+		mcp.WithReadOnlyHintAnnotation(false),
+		mcp.WithDestructiveHintAnnotation(true),
+		mcp.WithIdempotentHintAnnotation(false),
+		mcp.WithOpenWorldHintAnnotation(true),
+		mcp.WithRawOutputSchema(schemaOf[session.Outcome]()),
+	)
+}
+
+func (h *handlers) startSession(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	var args StartSessionArgs
+	if err := req.BindArguments(&args); err != nil {
+		return mcp.NewToolResultError("arguments: " + err.Error()), nil
+	}
+	out, err := h.sessions.Start(ctx, args.task(h.conversation(ctx)), progressFunc(ctx, req))
+	return result(out, out.Summary(), err)
+}

@@ -1,0 +1,81 @@
+package tools_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/codex-mcp/codex-mcp/session"
+	"github.com/codex-mcp/codex-mcp/tools"
+)
+
+// TestToolSnapshots keeps each tool's published definition (schemas, annotations,
+// description) in testdata/toolsnaps, so a contract change is a visible diff.
+// Regenerate with UPDATE_TOOLSNAPS=1 go test ./tools/ -run TestToolSnapshots.
+func TestToolSnapshots(t *testing.T) {
+	mgr := session.NewManager(session.Config{DefaultDir: t.TempDir()}, session.Deps{})
+	s := tools.NewServer(tools.Config{Name: "codex-mcp", Version: "test"}, mgr, nil)
+	c, err := client.NewInProcessClient(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	if _, err := c.Initialize(t.Context(), init); err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.ListTools(t.Context(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Tools) == 0 {
+		t.Fatal("no tools")
+	}
+	seen := map[string]bool{}
+	for _, tool := range list.Tools {
+		seen[tool.Name+".json"] = true
+		got, err := json.MarshalIndent(tool, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, '\n')
+		path := filepath.Join("testdata", "toolsnaps", tool.Name+".json")
+		if os.Getenv("UPDATE_TOOLSNAPS") != "" {
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%s has no snapshot (run with UPDATE_TOOLSNAPS=1): %v", tool.Name, err)
+		}
+		if string(want) != string(got) {
+			t.Errorf("%s changed; review and regenerate with UPDATE_TOOLSNAPS=1:\n%s", tool.Name, got)
+		}
+		a := tool.Annotations
+		if a.Title == "" || a.ReadOnlyHint == nil || a.DestructiveHint == nil || a.IdempotentHint == nil || a.OpenWorldHint == nil {
+			t.Errorf("%s lacks a title or one of the four annotations: %+v", tool.Name, a)
+		}
+		if len(tool.RawOutputSchema) == 0 && tool.OutputSchema.Type == "" {
+			t.Errorf("%s has no output schema", tool.Name)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Join("testdata", "toolsnaps"))
+	for _, e := range entries {
+		if !seen[e.Name()] {
+			t.Errorf("snapshot %s has no tool any more; delete it", e.Name())
+		}
+	}
+}
