@@ -15,6 +15,7 @@ import (
 type CodexStore interface {
 	Get(ctx context.Context, id string) (rollout.Session, bool, error)
 	List(ctx context.Context, f rollout.Filter) (rollout.Page, error)
+	Transcript(ctx context.Context, id string) ([]rollout.Entry, error)
 }
 
 var _ CodexStore = (*rollout.Store)(nil)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -23,6 +24,10 @@ type Config struct {
 type Sessions interface {
 	Start(ctx context.Context, t session.Task, progress session.ProgressFunc) (session.Outcome, error)
 	Resume(ctx context.Context, t session.ResumeTask, progress session.ProgressFunc) (session.Outcome, error)
+	List(ctx context.Context, q session.ListQuery) (session.SessionList, error)
+	Get(ctx context.Context, id string, wait time.Duration) (session.SessionDetail, error)
+	Cancel(ctx context.Context, id string) (session.Outcome, error)
+	Transcript(ctx context.Context, id string) (string, error)
 }
 
 var _ Sessions = (*session.Manager)(nil)
@@ -38,6 +43,7 @@ func NewServer(cfg Config, sessions Sessions, logger *slog.Logger) *server.MCPSe
 	}
 	s := server.NewMCPServer(cfg.Name, cfg.Version,
 		server.WithToolCapabilities(false),
+		server.WithResourceCapabilities(false, false),
 		server.WithInstructions(instructions),
 		server.WithInputSchemaValidation(),
 		server.WithOutputSchemaValidation(),
@@ -47,6 +53,7 @@ func NewServer(cfg Config, sessions Sessions, logger *slog.Logger) *server.MCPSe
 	for _, t := range h.tools() {
 		s.AddTool(t.tool, t.handler)
 	}
+	h.addResources(s)
 	return s
 }
 
@@ -65,6 +72,9 @@ func (h *handlers) tools() []toolDef {
 	return []toolDef{
 		{startSessionTool(), h.startSession},
 		{resumeSessionTool(), h.resumeSession},
+		{listSessionsTool(), h.listSessions},
+		{getSessionTool(), h.getSession},
+		{cancelSessionTool(), h.cancelSession},
 	}
 }
 

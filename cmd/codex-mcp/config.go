@@ -27,6 +27,8 @@ type Config struct {
 	IdleTimeout time.Duration
 	CodexHome   string
 	JSON        bool
+	Dir         string // sessions/decide: the directory to look in
+	Limit       int
 	Args        []string // what follows the flags (subcommand arguments)
 }
 
@@ -80,6 +82,10 @@ func parseConfig(name string, args []string) (Config, error) {
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", envDuration("CODEX_MCP_IDLE_TIMEOUT", 5*time.Minute), "kill codex after this long without output while no command runs (env CODEX_MCP_IDLE_TIMEOUT)")
 	if name == "sessions" || name == "decide" {
 		fs.BoolVar(&c.JSON, "json", false, "print JSON")
+		fs.StringVar(&c.Dir, "dir", "", "only sessions in this directory or below")
+	}
+	if name == "sessions" {
+		fs.IntVar(&c.Limit, "limit", 20, "how many sessions (at most 200)")
 	}
 	if err := fs.Parse(args); err != nil {
 		var b strings.Builder
@@ -126,6 +132,8 @@ func usage(w io.Writer) {
 usage:
   codex-mcp [flags]            serve MCP on stdio (what an MCP client runs)
   codex-mcp version            print the server's and codex's versions
+  codex-mcp sessions [--dir D] [--json] [--limit N] [query]
+                               list Codex sessions (this server's and Codex's own)
   codex-mcp doctor             check codex, its store and the state directory
   codex-mcp help
 

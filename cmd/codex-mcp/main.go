@@ -52,6 +52,12 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		return doctor(ctx, cfg, os.Stdout)
+	case "sessions":
+		cfg, err := parseConfig("sessions", args)
+		if err != nil {
+			return err
+		}
+		return sessionsCmd(ctx, cfg, os.Stdout)
 	case "help":
 		usage(os.Stdout)
 		return nil

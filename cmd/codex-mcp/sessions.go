@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/codex-mcp/codex-mcp/session"
+)
+
+// sessionsCmd prints list_sessions for a person: `codex-mcp sessions [--dir D] [--json] [query]`.
+func sessionsCmd(ctx context.Context, cfg Config, w io.Writer) error {
+	mgr := newManager(cfg)
+	defer mgr.Close()
+	list, err := mgr.List(ctx, session.ListQuery{
+		Directory: cfg.Dir, Query: strings.Join(cfg.Args, " "), Limit: cfg.Limit, IncludeExternal: true,
+	})
+	if err != nil {
+		return err
+	}
+	if cfg.JSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(list)
+	}
+	if len(list.Sessions) == 0 {
+		fmt.Fprintln(w, "No Codex sessions.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "UPDATED\tSTATUS\tFEATURE\tSESSION\tDIRECTORY\tTASK")
+	for _, s := range list.Sessions {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.UpdatedAt.Local().Format("2006-01-02 15:04"), s.Status,
+			orDash(s.Feature), s.SessionID, s.Directory, taskLine(s.Task, 60))
+	}
+	return tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// taskLine shows the TASK line of a seed-style prompt, else its first line.
+func taskLine(s string, n int) string {
+	if i := strings.Index(s, "TASK:"); i >= 0 {
+		s = s[i+len("TASK:"):]
+	}
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,9 @@
+package rollout
+
+import "time"
+
+// CursorAfter returns the cursor that continues a listing after a session with sort key
+// (at, id), so a caller merging this store with another can page both from one position.
+func CursorAfter(at time.Time, id string) string {
+	return cursor{at: at, id: id}.encode()
+}
