@@ -15,8 +15,10 @@ import (
 
 // Capabilities is what one codex binary supports, read from its own --version and --help.
 type Capabilities struct {
-	Bin         string
-	Version     string // e.g. "0.169.0"
+	Bin         string   // what is run: the native binary when Bin was the npm launcher
+	Launcher    string   // the npm launcher it was found through, if any
+	Env         []string // what the launcher would have added to the environment
+	Version     string   // e.g. "0.169.0"
 	ExecFlags   map[string]bool
 	ResumeFlags map[string]bool
 	HasResume   bool
@@ -56,6 +58,11 @@ func Probe(ctx context.Context, bin string) (Capabilities, error) {
 	if err != nil {
 		return Capabilities{}, &NotFoundError{Bin: bin, Err: err}
 	}
+	launcher := ""
+	native, nativeEnv, ok := nativeBinary(path)
+	if ok {
+		launcher, path = path, native
+	}
 	var (
 		wg                      sync.WaitGroup
 		version, execH, resumeH string
@@ -85,7 +92,7 @@ func Probe(ctx context.Context, bin string) (Capabilities, error) {
 	if eerr != nil {
 		return Capabilities{}, &NotFoundError{Bin: bin, Err: fmt.Errorf("`exec --help` failed: %v", eerr)}
 	}
-	caps := Capabilities{Bin: path, Version: m, ExecFlags: parseFlags(execH)}
+	caps := Capabilities{Bin: path, Launcher: launcher, Env: nativeEnv, Version: m, ExecFlags: parseFlags(execH)}
 	if rerr == nil {
 		caps.ResumeFlags = parseFlags(resumeH)
 	}

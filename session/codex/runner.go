@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -106,6 +107,12 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	cmd := exec.Command(caps.Bin, args...)
 	cmd.Dir = req.Spec.Directory
 	cmd.Env = r.env
+	if len(caps.Env) > 0 {
+		if cmd.Env == nil {
+			cmd.Env = os.Environ()
+		}
+		cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], caps.Env...)
+	}
 	// Own process group, so cancellation reaches the commands codex started; and die with
 	// the server, so a crashed server leaves no codex behind.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

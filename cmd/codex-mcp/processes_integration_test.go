@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/codex-mcp/codex-mcp/internal/testenv"
+)
+
+// serverEnv is the environment of a codex-mcp process sharing stateDir and codexHome.
+func serverEnv(t *testing.T, codexBin, codexHome, stateDir, work string) []string {
+	return append(os.Environ(), "CODEX_HOME="+codexHome, "CODEX_MCP_CODEX_BIN="+codexBin,
+		"CODEX_MCP_STATE_DIR="+stateDir, "CODEX_MCP_DEFAULT_DIR="+work)
+}
+
+type stdioServer struct {
+	c   *client.Client
+	cmd *exec.Cmd
+}
+
+func startServer(t *testing.T, bin string, env []string) *stdioServer {
+	t.Helper()
+	s := &stdioServer{}
+	c, err := client.NewStdioMCPClientWithOptions(bin, env, nil, transport.WithCommandFunc(
+		func(ctx context.Context, command string, env []string, args []string) (*exec.Cmd, error) {
+			cmd := exec.CommandContext(ctx, command, args...)
+			cmd.Env = env
+			s.cmd = cmd
+			return cmd, nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.c = c
+	t.Cleanup(func() { _ = c.Close() })
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "proc-test", Version: "1"}
+	if _, err := c.Initialize(t.Context(), init); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func (s *stdioServer) call(t *testing.T, name string, args map[string]any) map[string]any {
+	t.Helper()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = name
+	req.Params.Arguments = args
+	res, err := s.c.CallTool(t.Context(), req)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if res.IsError {
+		t.Fatalf("%s: %+v", name, res.Content)
+	}
+	data, _ := json.Marshal(res.StructuredContent)
+	var m map[string]any
+	_ = json.Unmarshal(data, &m)
+	return m
+}
+
+// TestIntegrationKilledServerRunIsInterrupted: a server killed with SIGKILL mid-run leaves
+// its run "interrupted" for the next server, and nothing else is lost.
+func TestIntegrationKilledServerRunIsInterrupted(t *testing.T) {
+	codexBin := testenv.CodexBin(t)
+	model := testenv.Model(t)
+	home := testenv.CodexHome(t, model.URL())
+	bin := buildServer(t)
+	state, work := t.TempDir(), t.TempDir()
+	env := serverEnv(t, codexBin, home, state, work)
+
+	first := startServer(t, bin, env)
+	done := first.call(t, "start_session", map[string]any{"task": "finished work\nREPLY: kept"})
+	running := first.call(t, "start_session", map[string]any{"task": "doomed\nHANG", "wait_seconds": 2})
+	if running["status"] != "running" || running["session_id"] == "" {
+		t.Fatalf("running: %v", running)
+	}
+	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.cmd.Wait()
+
+	second := startServer(t, bin, env)
+	list := second.call(t, "list_sessions", map[string]any{"include_external": false})
+	byID := map[string]string{}
+	for _, s := range list["sessions"].([]any) {
+		m := s.(map[string]any)
+		byID[m["session_id"].(string)] = m["status"].(string)
+	}
+	if byID[running["session_id"].(string)] != "interrupted" || byID[done["session_id"].(string)] != "completed" {
+		t.Fatalf("after restart: %v", byID)
+	}
+	// The finished session is still resumable after the restart.
+	again := second.call(t, "resume_session", map[string]any{"session_id": done["session_id"], "task": "more\nREPLY: resumed after restart"})
+	if again["status"] != "completed" || again["session_id"] != done["session_id"] {
+		t.Fatalf("resume after restart: %v", again)
+	}
+	// Codex died with its server (no orphan left hanging on the fake model).
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) && codexRunning(home) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if codexRunning(home) {
+		t.Fatal("codex outlived its killed server")
+	}
+}
+
+// codexRunning reports whether a codex process with this CODEX_HOME is alive.
+func codexRunning(home string) bool {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		data, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err != nil || !strings.Contains(string(data), "CODEX_HOME="+home+"\x00") {
+			continue
+		}
+		cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		stat, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if strings.Contains(string(cmdline), "exec\x00--json") && !strings.Contains(string(stat), ") Z ") {
+			return true
+		}
+	}
+	return false
+}
+
+// TestIntegrationTwoServersShareMemory: two server processes on one state dir, writing at
+// once, lose nothing.
+func TestIntegrationTwoServersShareMemory(t *testing.T) {
+	codexBin := testenv.CodexBin(t)
+	model := testenv.Model(t)
+	home := testenv.CodexHome(t, model.URL())
+	bin := buildServer(t)
+	state, work := t.TempDir(), t.TempDir()
+	env := serverEnv(t, codexBin, home, state, work)
+	servers := []*stdioServer{startServer(t, bin, env), startServer(t, bin, env)}
+	const perServer = 3
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	want := map[string]bool{}
+	for i, s := range servers {
+		for j := 0; j < perServer; j++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				out := s.call(t, "start_session", map[string]any{"task": fmt.Sprintf("server %d task %d\nREPLY: ok", i, j), "mode": "analysis"})
+				mu.Lock()
+				want[out["session_id"].(string)] = true
+				mu.Unlock()
+			}()
+		}
+	}
+	wg.Wait()
+	for _, s := range servers {
+		list := s.call(t, "list_sessions", map[string]any{"include_external": false, "limit": 50})
+		got := map[string]bool{}
+		for _, x := range list["sessions"].([]any) {
+			m := x.(map[string]any)
+			if m["status"] != "completed" || m["source"] != "server" {
+				t.Fatalf("session %v", m)
+			}
+			got[m["session_id"].(string)] = true
+		}
+		if len(got) != len(want) || len(want) != 2*perServer {
+			t.Fatalf("got %d sessions, want %d", len(got), len(want))
+		}
+		for id := range want {
+			if !got[id] {
+				t.Fatalf("session %s lost", id)
+			}
+		}
+	}
+}
+
+func TestIntegrationSessionsCommand(t *testing.T) {
+	codexBin := testenv.CodexBin(t)
+	model := testenv.Model(t)
+	home := testenv.CodexHome(t, model.URL())
+	bin := buildServer(t)
+	state, work := t.TempDir(), t.TempDir()
+	env := serverEnv(t, codexBin, home, state, work)
+	s := startServer(t, bin, env)
+	out := s.call(t, "start_session", map[string]any{"task": "terminal listing\nREPLY: ok", "feature": "billing"})
+	cmd := exec.Command(bin, "sessions")
+	cmd.Env = env
+	text, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(text), out["session_id"].(string)) || !strings.Contains(string(text), "billing") || !strings.Contains(string(text), "terminal listing") {
+		t.Fatalf("sessions output:\n%s", text)
+	}
+	cmd = exec.Command(bin, "sessions", "--json", "--dir", work)
+	cmd.Env = env
+	js, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Sessions []struct {
+			SessionID string `json:"session_id"`
+		} `json:"sessions"`
+	}
+	if err := json.Unmarshal(js, &list); err != nil || len(list.Sessions) != 1 || list.Sessions[0].SessionID != out["session_id"] {
+		t.Fatalf("sessions --json: %v %s", err, js)
+	}
+}
