@@ -29,6 +29,9 @@ import (
 	"time"
 )
 
+// toolAnswerDelay is how long the fake thinks about a tool result.
+const toolAnswerDelay = 100 * time.Millisecond
+
 // Server is a running fake Responses API.
 type Server struct {
 	srv      *http.Server
@@ -213,6 +216,11 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 	if sc.hang {
 		<-r.Context().Done()
 		return
+	}
+	if req.ToolOutputs > 0 && sc.sleep == 0 {
+		// A real model takes a while to answer a tool result; answering at once races
+		// codex 0.125's own reporting of the command's end (it drops the event).
+		sc.sleep = toolAnswerDelay
 	}
 	if sc.sleep > 0 {
 		select {

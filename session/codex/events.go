@@ -82,7 +82,7 @@ type Transcript struct {
 	Warnings     []string // error items inside a turn: codex carried on
 	TurnDone     bool
 	TurnFailed   bool
-	inflight     map[string]bool // command items started and not yet completed
+	inflight     map[string]string // command items started and not completed: id -> command
 }
 
 // Apply folds one event into the transcript.
@@ -110,9 +110,9 @@ func (t *Transcript) Apply(ev Event) {
 	case "item.started", "item.updated":
 		if ev.Item != nil && ev.Item.Type == "command_execution" && ev.Item.Status == "in_progress" {
 			if t.inflight == nil {
-				t.inflight = map[string]bool{}
+				t.inflight = map[string]string{}
 			}
-			t.inflight[ev.Item.ID] = true
+			t.inflight[ev.Item.ID] = ev.Item.Command
 		}
 	case "item.completed":
 		if ev.Item != nil {
@@ -149,6 +149,15 @@ func (t *Transcript) addFile(c FileChange) {
 		}
 	}
 	t.FilesChanged = append(t.FilesChanged, c)
+}
+
+// Finish records commands that started but whose end codex never reported (codex 0.125
+// can drop that event when the turn ends at once), so the result still lists them.
+func (t *Transcript) Finish() {
+	for id, cmd := range t.inflight {
+		t.Commands = append(t.Commands, Command{Command: cmd, Status: "unknown"})
+		delete(t.inflight, id)
+	}
 }
 
 // CommandRunning reports whether codex is inside a command right now; the no-output

@@ -46,7 +46,7 @@ var (
 	// Long flags and short flags as clap prints them in --help.
 	longFlagRe  = regexp.MustCompile(`(?m)^\s+(?:-[A-Za-z], )?(--[a-z][a-z0-9-]*)`)
 	shortFlagRe = regexp.MustCompile(`(?m)^\s+(-[A-Za-z]),`)
-	commandRe   = regexp.MustCompile(`(?m)^Commands:\s*\n((?:\s+\S.*\n)+)`)
+	commandRe   = regexp.MustCompile(`(?m)^Commands:[ \t]*\n((?:[ \t]+\S.*\n)+)`)
 )
 
 // Probe runs the binary's --version and the help of `exec` and `exec resume` (at once:

@@ -199,6 +199,7 @@ loop:
 		}
 	}
 	werr := <-waitErr
+	res.Finish()
 	if killer != nil {
 		killer.finish()
 	}
