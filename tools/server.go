@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -18,6 +19,9 @@ import (
 type Config struct {
 	Name    string
 	Version string
+	// OnInitialized, if set, runs (in its own goroutine) once a client has initialized:
+	// the moment to warm up what the first tool call will need.
+	OnInitialized func()
 }
 
 // Sessions is what the tools need of the session Manager.
@@ -37,9 +41,27 @@ Start new work with start_session; continue the same feature with resume_session
 Use mode "analysis" for read-only investigation. Long runs: pass wait_seconds and follow the session with get_session.`
 
 // NewServer builds the MCP server with every tool registered. Tests call it too.
+//
+// Generating the tool schemas costs a few milliseconds, which would delay the answer to
+// initialize; so the tools are registered in the background and any request other than
+// initialize and ping waits for them (it never waits in practice: the client sends
+// initialize first).
 func NewServer(cfg Config, sessions Sessions, logger *slog.Logger) *server.MCPServer {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	ready := make(chan struct{})
+	hooks := &server.Hooks{}
+	hooks.AddBeforeAny(func(_ context.Context, _ any, method mcp.MCPMethod, _ any) {
+		if method != mcp.MethodInitialize && method != mcp.MethodPing {
+			<-ready
+		}
+	})
+	if cfg.OnInitialized != nil {
+		var once sync.Once
+		hooks.AddAfterInitialize(func(context.Context, any, *mcp.InitializeRequest, *mcp.InitializeResult) {
+			once.Do(func() { go cfg.OnInitialized() })
+		})
 	}
 	s := server.NewMCPServer(cfg.Name, cfg.Version,
 		server.WithToolCapabilities(false),
@@ -48,12 +70,16 @@ func NewServer(cfg Config, sessions Sessions, logger *slog.Logger) *server.MCPSe
 		server.WithInputSchemaValidation(),
 		server.WithOutputSchemaValidation(),
 		server.WithRecovery(),
+		server.WithHooks(hooks),
 	)
 	h := &handlers{sessions: sessions, logger: logger, instance: instanceID()}
-	for _, t := range h.tools() {
-		s.AddTool(t.tool, t.handler)
-	}
-	h.addResources(s)
+	go func() {
+		defer close(ready)
+		for _, t := range h.tools() {
+			s.AddTool(t.tool, t.handler)
+		}
+		h.addResources(s)
+	}()
 	return s
 }
 

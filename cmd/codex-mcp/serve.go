@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/codex-mcp/codex-mcp/prompts"
@@ -43,19 +42,10 @@ func serve(ctx context.Context, cfg Config) error {
 	logger := newLogger(cfg.LogLevel)
 	mgr := newManager(cfg)
 	defer mgr.Close()
-	s := tools.NewServer(tools.Config{Name: "codex-mcp", Version: serverVersion()}, mgr, logger)
 	// Open memory and probe codex once the client is talking to us, not before the
 	// initialize answer.
-	hooks := &server.Hooks{}
-	warm := make(chan struct{}, 1)
-	hooks.AddAfterInitialize(func(context.Context, any, *mcp.InitializeRequest, *mcp.InitializeResult) {
-		select {
-		case warm <- struct{}{}:
-			go mgr.Warm(ctx)
-		default:
-		}
-	})
-	server.WithHooks(hooks)(s)
+	s := tools.NewServer(tools.Config{Name: "codex-mcp", Version: serverVersion(),
+		OnInitialized: func() { mgr.Warm(ctx) }}, mgr, logger)
 	logger.Debug("serving MCP on stdio", "version", serverVersion(), "codex", cfg.CodexBin, "state", cfg.StateDir)
 	err := server.NewStdioServer(s).Listen(ctx, os.Stdin, os.Stdout)
 	if err == nil || errors.Is(err, context.Canceled) {

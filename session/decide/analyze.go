@@ -1,0 +1,228 @@
+package decide
+
+import "strings"
+
+// maxTerms bounds the words of the task that are matched against memory (a bit each).
+const maxTerms = 64
+
+// term is a word of the task that can identify earlier work.
+type term struct {
+	word   string // as written, lower case (for evidence)
+	weight float64
+	aspect bool // "tests", "validation": says what kind of work, not what it is about
+}
+
+// form is one spelling a term is matched under (its stem, or a synonym's).
+type form struct {
+	s  string
+	id uint8
+}
+
+type taskArea struct {
+	v    vpath
+	text string // the pattern as written
+}
+
+// analysis is everything Decide needs from the task, computed once.
+type analysis struct {
+	dir      string
+	patterns []pattern
+	areas    []taskArea // the task's @{} patterns as paths (under dir when it is known)
+	label    string
+	labelSrc labelSource
+	hasArea  bool // a directory, a pattern or the caller's feature names the area
+
+	terms  []term
+	forms  []form
+	subj   uint64 // term ids that are not aspects
+	inTask uint64 // term ids that occur in the task itself
+	filter [64]uint64
+
+	phase   phase
+	phaseOf string
+
+	back, weak, cross, fresh, unrelated, alt, merge, enhance []string
+	relationContinues                                        bool // the caller's relation says the task continues earlier work
+}
+
+func fkey(b0, b1 byte) uint { return (uint(b0)*131 + uint(b1)) & 4095 }
+
+func analyzeInput(in *Input) *analysis {
+	a := &analysis{dir: cleanDir(in.Directory)}
+	a.relationContinues = in.Relation == RelationExtends || in.Relation == RelationNeedsContext
+	task := tokenize(in.Task, false)
+	purpose := tokenize(in.Purpose, false)
+	ctx := tokenize(in.Context, false)
+	exp := tokenize(in.Expected, false)
+
+	a.patterns = parsePatterns(in.Context)
+	for _, p := range a.patterns {
+		if p.prefix != "" {
+			a.areas = append(a.areas, taskArea{vpath{a.dir, p.prefix}, p.text})
+		}
+	}
+	if f := strings.TrimSpace(in.Feature); f != "" {
+		a.label, a.labelSrc = strings.ToLower(f), srcExplicit
+	} else if f := dirFeature(a.dir); f != "" {
+		a.label, a.labelSrc = f, srcDir
+	} else {
+		for _, p := range a.patterns {
+			if f := compsFeature(p.comps); f != "" {
+				a.label, a.labelSrc = f, srcPattern
+				break
+			}
+		}
+		if a.label == "" {
+			if f := taskFeature(task); f != "" {
+				a.label, a.labelSrc = f, srcTask
+			}
+		}
+	}
+	a.hasArea = a.dir != "" || len(a.areas) > 0 || a.labelSrc == srcExplicit
+
+	a.phase, a.phaseOf = detectPhase(task), "task"
+	if a.phase == phUnknown {
+		a.phase, a.phaseOf = detectPhase(purpose), "purpose"
+	}
+
+	ids := map[string]uint8{}
+	add := func(toks []token, weight float64) {
+		isTask := weight == 2
+		for _, t := range toks {
+			if !isTermWord(t) {
+				continue
+			}
+			aspect := lexicon[t.low]&wAspect != 0
+			w := weight
+			if aspect {
+				w /= 2
+			}
+			if id, ok := ids[t.stem]; ok {
+				a.terms[id].weight = max(a.terms[id].weight, w)
+				if isTask {
+					a.inTask |= 1 << id
+				}
+				continue
+			}
+			if len(a.terms) == maxTerms {
+				return
+			}
+			id := uint8(len(a.terms))
+			ids[t.stem] = id
+			a.terms = append(a.terms, term{word: t.low, weight: w, aspect: aspect})
+			if !aspect {
+				a.subj |= 1 << id
+			}
+			if isTask {
+				a.inTask |= 1 << id
+			}
+			a.addForm(t.stem, id)
+			syn := synonyms[t.low]
+			if syn == nil {
+				syn = synonyms[t.stem]
+			}
+			for _, s := range syn {
+				a.addForm(s, id)
+			}
+		}
+	}
+	add(task, 2)
+	add(purpose, 1.5)
+	add(ctx, 1.5)
+	add(exp, 1)
+
+	all := norm(task) + norm(purpose) + norm(ctx) + norm(exp)
+	taskPurpose := norm(task) + norm(purpose)
+	a.back = findPhrases(all, backStrong)
+	a.weak = findPhrases(all, backWeak)
+	for _, toks := range [][]token{task, purpose, ctx} {
+		a.weak = append(a.weak, demonstratives(toks)...)
+	}
+	a.cross = findPhrases(all, crossConv)
+	a.fresh = findPhrases(all, freshWords)
+	a.unrelated = findPhrases(all, unrelatedWords)
+	a.alt = findPhrases(all, altWords)
+	a.merge = findPhrases(taskPurpose, mergeWords)
+	a.enhance = findPhrases(taskPurpose, enhanceWords)
+	return a
+}
+
+// namesSubject: the task itself (not its context) names what it is about.
+func (a *analysis) namesSubject() bool { return a.subj&a.inTask != 0 }
+
+func (a *analysis) addForm(s string, id uint8) {
+	if s == "" {
+		return
+	}
+	for _, f := range a.forms {
+		if f.s == s && f.id == id {
+			return
+		}
+	}
+	a.forms = append(a.forms, form{s: s, id: id})
+	var b1 byte
+	if len(s) > 1 {
+		b1 = s[1]
+	}
+	k := fkey(s[0], b1)
+	a.filter[k>>6] |= 1 << (k & 63)
+}
+
+// match returns the bit set of task terms found in s. It does not allocate: it runs
+// over the text of every session in the pool. path: s is a directory or label, where
+// a single letter is a name ("feature-a").
+func (a *analysis) match(s string, path bool) uint64 {
+	var mask uint64
+	var buf [48]byte
+	i, n, idx := 0, len(s), 0
+	for i < n {
+		if !wordByte[s[i]] {
+			i++
+			continue
+		}
+		st := i
+		for i < n && wordByte[s[i]] {
+			i++
+		}
+		w := s[st:i]
+		wi := idx
+		idx++
+		l := len(w)
+		if l > len(buf) {
+			continue
+		}
+		b0 := lower(w[0])
+		var b1 byte
+		if l > 1 {
+			b1 = lower(w[1])
+		}
+		k := fkey(b0, b1)
+		if a.filter[k>>6]&(1<<(k&63)) == 0 {
+			continue
+		}
+		if l == 1 && !path && (wi == 0 || w[0] < 'A' || w[0] > 'Z' || w[0] == 'I') {
+			continue
+		}
+		for j := 0; j < l; j++ {
+			buf[j] = lower(w[j])
+		}
+		st2 := stemBytes(buf[:l])
+		for _, f := range a.forms {
+			if f.s[0] == st2[0] && mask&(1<<f.id) == 0 && stemMatch(st2, f.s) {
+				mask |= 1 << f.id
+			}
+		}
+	}
+	return mask
+}
+
+// words lists the task words in mask, for evidence.
+func (a *analysis) words(mask uint64) []string {
+	var out []string
+	for id := range a.terms {
+		if mask&(1<<id) != 0 {
+			out = append(out, a.terms[id].word)
+		}
+	}
+	return out
+}

@@ -1,0 +1,538 @@
+package decide
+
+import (
+	"math/bits"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Bounds that keep Decide linear and cheap on a large memory. Every session gets the
+// cheap structural comparison (conversation, directory, feature, age); the text of a
+// session is read only when it can matter.
+const (
+	maxConvText  = 128  // sessions of this conversation that are read and scored (newest first)
+	maxCrossText = 1024 // other conversations' sessions read when the task explicitly continues earlier work
+	maxNearText  = 128  // other conversations' sessions in the same area, read to list as candidates
+	maxMsgBytes  = 512  // of a session's last message
+	topK         = 8
+)
+
+// cand is one session's evaluation.
+type cand struct {
+	idx      int // into Snapshot.Sessions (the best-scoring entry of the session)
+	newest   int // the newest entry of the session
+	inConv   bool
+	eligible bool // can be "the previous Codex task"
+	rel      dirRel
+	area     areaHit // file patterns / directories overlap
+	feat     int8    // 2 label match (module-naming labels), 1 weak match, -1 conflict
+	prim     uint64  // task words found in the session's task, feature or directory
+	sec      uint64  // … in its purpose or context
+	msg      uint64  // … in its last message
+	scanned  bool
+	age      time.Duration
+	phase    phase
+	follow   bool // the task is a later lifecycle phase of this session's
+	recent   bool // the newest session of this conversation
+	module   bool // same module/feature area as the task (nodes 5 and 6)
+	score    float64
+	dups     int
+}
+
+func (c *cand) subjects(a *analysis) uint64 { return (c.prim | c.sec) & a.subj }
+
+// related by what the work is about: shared subject words or overlapping file patterns.
+func (c *cand) subjectEvidence(a *analysis) bool { return c.subjects(a) != 0 || c.area.kind != 0 }
+
+// related by where the work is: directory, patterns or module label.
+func (c *cand) moduleEvidence() bool {
+	return c.rel == relSame || c.rel == relInputInside || c.area.kind != 0 || c.feat == 2
+}
+
+func (c *cand) termScore(a *analysis) float64 {
+	var s float64
+	m := c.prim | c.sec | c.msg
+	for m != 0 {
+		id := bits.TrailingZeros64(m)
+		m &= m - 1
+		bit := uint64(1) << id
+		w := a.terms[id].weight
+		switch {
+		case c.prim&bit != 0:
+			s += w
+		case c.sec&bit != 0:
+			s += 0.75 * w
+		default:
+			s += 0.4 * w
+		}
+	}
+	return min(s, 6)
+}
+
+func (c *cand) compute(a *analysis) {
+	s := 0.0
+	if c.inConv {
+		s++
+	}
+	switch c.rel {
+	case relSame:
+		s += 1.5
+	case relInputInside:
+		s += 1.25
+	case relSessionInside:
+		s += 0.75
+	case relDifferent:
+		s -= 1.5
+	}
+	if c.area.kind != 0 {
+		s += 1.5
+	}
+	switch c.feat {
+	case 2:
+		s += 1.5
+	case 1:
+		s += 0.5
+	case -1:
+		s -= 0.75
+	}
+	s += c.termScore(a)
+	if c.scanned {
+		switch named := a.subj & a.inTask; {
+		case named != 0 && c.subjects(a)&named == 0:
+			s -= 1.5 // the task itself names things this session does not
+		case a.subj != 0 && c.subjects(a) == 0:
+			s -= 0.5
+		}
+	}
+	s += 1.5 / (1 + c.age.Hours()/6) // minutes ago ≈ 1.5, a day ≈ 0.3, a week ≈ 0.05
+	if c.recent {
+		s += 0.75
+	}
+	if c.follow {
+		s += 0.5
+	}
+	if len(a.back) > 0 && (c.subjectEvidence(a) || c.recent && !a.namesSubject()) {
+		s++
+	} else if len(a.weak) > 0 && c.subjectEvidence(a) {
+		s += 0.5
+	}
+	c.score = s
+}
+
+type scanResult struct {
+	top        []cand // eligible, best first, one per session
+	others     []cand // other conversations, not eligible, with some evidence (to list)
+	inConv     int
+	otherConv  int
+	recent     *cand // newest session of this conversation
+	module     *cand // newest session of this conversation in the task's area
+	areas      []int // a few distinct sessions of this conversation, for node 5's evidence
+	crossOK    bool
+	mergeFrom  []cand
+	noAreaHint bool // the task names no area and no subject: the latest area is assumed
+}
+
+func ageOf(now time.Time, p *Past) time.Duration {
+	t := p.UpdatedAt
+	if t.IsZero() {
+		t = p.StartedAt
+	}
+	if t.IsZero() || now.IsZero() {
+		return 365 * 24 * time.Hour
+	}
+	d := now.Sub(t)
+	if d < 0 {
+		return 0
+	}
+	return d
+}
+
+// labelMatch: equal ignoring case, or one is the other plus a "-suffix".
+func labelMatch(x, y string) bool {
+	if len(x) == 0 || len(y) == 0 || lower(x[0]) != lower(y[0]) {
+		return false // the common case, decided without a call
+	}
+	if x == y || strings.EqualFold(x, y) {
+		return true
+	}
+	if len(x) > len(y) {
+		x, y = y, x
+	}
+	return len(x) >= 2 && len(y) > len(x) && y[len(x)] == '-' && strings.EqualFold(y[:len(x)], x)
+}
+
+func newer(ss []Past, i, j int) bool { // is entry i newer than entry j
+	ti, tj := ss[i].UpdatedAt, ss[j].UpdatedAt
+	if ti.Equal(tj) {
+		return i < j
+	}
+	return ti.After(tj)
+}
+
+type topList struct {
+	items []cand
+	cap   int
+}
+
+func (t *topList) add(c cand, ss []Past) {
+	id := ss[c.idx].SessionID
+	if len(t.items) == t.cap && c.score <= t.items[len(t.items)-1].score {
+		return
+	}
+	for j := range t.items {
+		o := &t.items[j]
+		if id != "" && ss[o.idx].SessionID == id {
+			newest := o.newest
+			if newer(ss, c.newest, newest) {
+				newest = c.newest
+			}
+			dups := o.dups + 1
+			if c.score > o.score {
+				*o = c
+			}
+			o.newest, o.dups = newest, dups
+			t.sort()
+			return
+		}
+	}
+	if len(t.items) < t.cap {
+		t.items = append(t.items, c)
+	} else {
+		t.items[len(t.items)-1] = c
+	}
+	t.sort()
+}
+
+func (t *topList) sort() {
+	// insertion sort: the list is short and nearly sorted
+	for i := 1; i < len(t.items); i++ {
+		for j := i; j > 0 && better(&t.items[j], &t.items[j-1]); j-- {
+			t.items[j], t.items[j-1] = t.items[j-1], t.items[j]
+		}
+	}
+}
+
+func better(x, y *cand) bool {
+	if x.score != y.score {
+		return x.score > y.score
+	}
+	return x.idx < y.idx
+}
+
+type evalMode uint8
+
+const (
+	modeSkip  evalMode = iota // counted only
+	modeArea                  // this conversation, beyond maxConvText: only its area is judged
+	modeLight                 // task, feature and directory are read
+	modeFull                  // all text fields are read
+)
+
+func scanSessions(a *analysis, in *Input, snap *Snapshot) *scanResult {
+	r := &scanResult{}
+	ss := snap.Sessions
+	r.crossOK = len(a.cross) > 0 || in.Relation == RelationExtends || in.Relation == RelationNeedsContext
+	r.noAreaHint = !a.hasArea && a.subj == 0
+	top := topList{cap: topK}
+	others := topList{cap: 3}
+	recentIdx := -1
+	var module cand
+	haveModule := false
+	convText, crossText, nearText := 0, 0, 0
+
+	for i := range ss {
+		s := &ss[i]
+		inConv := in.ConversationID == "" || s.ConversationID == in.ConversationID
+		rel := relUnknown
+		if a.dir != "" && s.Directory != "" {
+			if rel = relate(a.dir, s.Directory); rel == relDifferent && strings.IndexByte(s.Directory, '\\') >= 0 {
+				rel = relate(a.dir, cleanDir(s.Directory))
+			}
+		}
+		var feat int8
+		if a.label != "" && s.Feature != "" {
+			feat = a.featureRel(s.Feature)
+		}
+		mode := modeSkip
+		switch {
+		case inConv && convText < maxConvText:
+			mode = modeFull
+			convText++
+		case inConv:
+			mode = modeArea
+		case r.crossOK && crossText < maxCrossText:
+			mode = modeLight
+			crossText++
+		case (rel == relSame || rel == relInputInside || rel == relSessionInside || feat > 0) && nearText < maxNearText:
+			mode = modeLight
+			nearText++
+		}
+		if inConv {
+			r.inConv++
+			// sessions come newest first: a later entry is newer only if strictly after
+			if recentIdx < 0 || s.UpdatedAt.After(ss[recentIdx].UpdatedAt) {
+				recentIdx = i
+			}
+			if len(r.areas) < 3 && r.inConv <= 64 {
+				dup := false
+				for _, j := range r.areas {
+					if ss[j].Directory == s.Directory && ss[j].Feature == s.Feature {
+						dup = true
+					}
+				}
+				if !dup {
+					r.areas = append(r.areas, i)
+				}
+			}
+		} else {
+			r.otherConv++
+		}
+		switch mode {
+		case modeSkip:
+			continue
+		case modeArea:
+			if haveModule {
+				continue // newest first: the area's newest session is already known
+			}
+		}
+		c := evalSession(a, snap, i, inConv, rel, feat, mode)
+		if c.inConv && c.module && (!haveModule || s.UpdatedAt.After(ss[module.idx].UpdatedAt)) {
+			module, haveModule = c, true
+		}
+		switch {
+		case mode == modeArea:
+		case c.eligible:
+			top.add(c, ss)
+		case c.subjectEvidence(a) || c.moduleEvidence():
+			others.add(c, ss)
+		}
+	}
+
+	if recentIdx >= 0 {
+		// The newest session of the conversation is "the previous Codex task" in the
+		// seed's literal sense; make sure it is in the list and marked.
+		recentID := ss[recentIdx].SessionID
+		marked := false
+		for j := range top.items {
+			if ss[top.items[j].idx].SessionID == recentID {
+				top.items[j].recent = true
+				marked = true
+			}
+		}
+		if !marked {
+			c := evalSession(a, snap, recentIdx, true, relate(a.dir, sessionDir(&ss[recentIdx])), a.featureRel(ss[recentIdx].Feature), modeFull)
+			c.recent = true
+			top.cap++
+			top.add(c, ss)
+		}
+	}
+	// Phases, lifecycle follow-ups and the final scores of the few best.
+	for j := range top.items {
+		c := &top.items[j]
+		c.age = ageOf(snap.Now, &ss[c.newest]) // a session is as recent as its newest run
+		c.phase = sessionPhase(&ss[c.newest])
+		c.follow = a.phase != phUnknown && a.phase.follows(c.phase)
+		c.compute(a)
+	}
+	top.sort()
+	r.top = top.items
+	r.others = others.items
+	for j := range r.top {
+		if r.top[j].recent {
+			cp := r.top[j]
+			r.recent = &cp
+		}
+	}
+	if haveModule {
+		for j := range r.top {
+			if ss[r.top[j].idx].SessionID == ss[module.idx].SessionID {
+				module = r.top[j]
+			}
+		}
+		if module.phase == phUnknown {
+			module.phase = sessionPhase(&ss[module.newest])
+		}
+		r.module = &module
+	}
+	r.mergeFrom = mergeSet(a, r.top)
+	return r
+}
+
+func sessionDir(s *Past) string {
+	if strings.IndexByte(s.Directory, '\\') >= 0 {
+		return cleanDir(s.Directory)
+	}
+	return s.Directory
+}
+
+func (a *analysis) featureRel(f string) int8 {
+	if a.label == "" || f == "" {
+		return 0
+	}
+	switch {
+	case labelMatch(a.label, f):
+		if a.labelSrc >= srcPattern {
+			return 2
+		}
+		return 1
+	case a.labelSrc >= srcPattern:
+		return -1
+	}
+	return 0
+}
+
+// evalSession reads one session as far as mode says and scores it.
+func evalSession(a *analysis, snap *Snapshot, i int, inConv bool, rel dirRel, feat int8, mode evalMode) cand {
+	s := &snap.Sessions[i]
+	c := cand{idx: i, newest: i, inConv: inConv, rel: rel, feat: feat}
+	c.age = ageOf(snap.Now, s)
+	sdir := sessionDir(s)
+	switch mode {
+	case modeFull:
+		c.scanned = true
+		c.prim = a.match(s.Task, false) | a.match(s.Feature, true) | a.match(sdir, true)
+		c.sec = a.match(s.Purpose, false) | a.match(s.Context, false)
+		msg := s.LastMessage
+		if len(msg) > maxMsgBytes {
+			msg = msg[:maxMsgBytes]
+		}
+		c.msg = a.match(msg, false) &^ (c.prim | c.sec)
+		c.area = patternOverlap(a, sdir, s.Context)
+	case modeLight:
+		c.scanned = true
+		c.prim = a.match(s.Task, false) | a.match(s.Feature, true) | a.match(sdir, true)
+		c.area = patternOverlap(a, sdir, s.Context)
+	}
+	if inConv {
+		c.eligible = true
+	} else {
+		// memory from other conversations counts only when the task explicitly
+		// continues earlier work (or the caller says it relates)
+		c.eligible = mode == modeLight && (c.subjectEvidence(a) || c.moduleEvidence()) && (len(a.cross) > 0 || a.relationContinues)
+	}
+	switch {
+	case a.hasArea:
+		c.module = c.moduleEvidence()
+	case a.subj != 0:
+		c.module = c.subjectEvidence(a) || c.feat >= 1
+	default:
+		c.module = true // the task names no area: the latest one is assumed
+	}
+	c.compute(a)
+	return c
+}
+
+func sessionPhase(p *Past) phase {
+	ph := detectPhase(tokenize(p.Task, false))
+	if ph == phUnknown {
+		ph = detectPhase(tokenize(p.Purpose, false))
+	}
+	return ph
+}
+
+// areaHit records how the task's files and a session's overlap (kind 0: not at all).
+type areaHit struct {
+	kind uint8  // 1 the session ran inside a task pattern, 2 patterns overlap, 3 the task's directory is inside a session pattern
+	in   string // the task's pattern, as written
+	sess string // the session's pattern, as written
+}
+
+func (h areaHit) describe(sdir, dir string) string {
+	switch h.kind {
+	case 1:
+		return "task pattern @{" + h.in + "} covers its directory " + sdir
+	case 2:
+		return "file patterns overlap: @{" + h.in + "} ~ @{" + h.sess + "}"
+	case 3:
+		return "directory " + dir + " is inside its pattern @{" + h.sess + "}"
+	}
+	return ""
+}
+
+// patternOverlap compares the task's area (directory, @{} patterns) with a session's
+// (directory, @{} patterns in its context). It does not allocate.
+func patternOverlap(a *analysis, sdir, sctx string) areaHit {
+	hasSP := strings.Contains(sctx, "@{")
+	if len(a.areas) == 0 && (a.dir == "" || !hasSP) {
+		return areaHit{}
+	}
+	if sdir != "" {
+		for _, ar := range a.areas {
+			if !meaningful(ar.v.rel) {
+				continue
+			}
+			if ar.v.dir != "" && within(vpath{sdir, ""}, ar.v) || ar.v.dir == "" && hasRun(sdir, ar.v.rel) {
+				return areaHit{kind: 1, in: ar.text}
+			}
+		}
+	}
+	if !hasSP {
+		return areaHit{}
+	}
+	it := patternIter{s: sctx}
+	for {
+		text, prefix, ok := it.next()
+		if !ok {
+			return areaHit{}
+		}
+		if prefix == "" {
+			continue
+		}
+		sv := vpath{sdir, prefix}
+		for _, ar := range a.areas {
+			if ar.v.dir != "" && sdir != "" && overlap(ar.v, sv) || (ar.v.dir == "" || sdir == "") && overlap(vpath{"", ar.v.rel}, vpath{"", prefix}) {
+				return areaHit{kind: 2, in: ar.text, sess: text}
+			}
+		}
+		if a.dir != "" && sdir != "" && within(vpath{a.dir, ""}, sv) && meaningful(prefix) {
+			return areaHit{kind: 3, sess: text}
+		}
+	}
+}
+
+// mergeSet: sessions that each match something of the task that none of the others
+// matches ("component A" / "component B"), when the task integrates or combines work.
+func mergeSet(a *analysis, top []cand) []cand {
+	if len(a.merge) == 0 {
+		return nil
+	}
+	var out []cand
+	for i := range top {
+		mi := top[i].subjects(a)
+		if mi == 0 {
+			continue
+		}
+		var rest uint64
+		for j := range top {
+			if j != i {
+				rest |= top[j].subjects(a)
+			}
+		}
+		if mi&^rest != 0 {
+			out = append(out, top[i])
+		}
+	}
+	if len(out) < 2 {
+		return nil
+	}
+	sort.SliceStable(out, func(i, j int) bool { return better(&out[i], &out[j]) })
+	return out
+}
+
+// hasRun: absolute path s contains the relative path rel as whole components.
+func hasRun(s, rel string) bool {
+	for off := 0; off < len(s); {
+		i := strings.Index(s[off:], rel)
+		if i < 0 {
+			return false
+		}
+		i += off
+		end := i + len(rel)
+		if i > 0 && s[i-1] == '/' && (end == len(s) || s[end] == '/') {
+			return true
+		}
+		off = i + 1
+	}
+	return false
+}
