@@ -176,10 +176,19 @@ func (m *Manager) Start(ctx context.Context, t Task, progress ProgressFunc) (Out
 	if p.sandbox, err = m.sandboxFor(t); err != nil {
 		return Outcome{}, err
 	}
+	kind := memory.KindStart
+	if len(t.DrawFrom) > 0 {
+		appendix, err := m.drawFrom(ctx, t.DrawFrom)
+		if err != nil {
+			return Outcome{}, err
+		}
+		p.extraContext = appendix
+		kind = memory.KindMerge
+	}
 	if err := m.render(p); err != nil {
 		return Outcome{}, err
 	}
-	return m.launch(ctx, p, "", memory.KindStart, nil, progress)
+	return m.launch(ctx, p, "", kind, t.DrawFrom, progress)
 }
 
 // launch records the run, starts codex in the background and waits for it as the

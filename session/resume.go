@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/codex-mcp/codex-mcp/session/codex"
+	"github.com/codex-mcp/codex-mcp/session/decide"
 	"github.com/codex-mcp/codex-mcp/session/memory"
 	"github.com/codex-mcp/codex-mcp/session/rollout"
 )
@@ -187,32 +188,35 @@ func (m *Manager) candidates(ctx context.Context, dir string) []Candidate {
 	return out
 }
 
-// resolve picks the session for a resume without an id: the one memory says this
-// conversation was last working on, in this directory when one was given.
+// resolve picks the session for a resume without an id: the decision tree, told the task
+// extends earlier work, names the session of this conversation (in this directory, for
+// this feature, when given) that the task continues.
 func (m *Manager) resolve(ctx context.Context, t Task, dir string) (string, string, error) {
-	mem, err := m.memory(ctx)
+	snap, err := m.snapshot(ctx)
 	if err != nil {
 		return "", "", err
 	}
-	f := memory.Filter{ConversationID: t.ConversationID, Directory: dir, Feature: t.Feature, Limit: 1}
-	list, err := mem.Sessions(ctx, f)
-	if err != nil {
-		return "", "", err
+	d := decide.Decide(decide.Input{
+		Task: t.Task, Purpose: t.Purpose, Context: t.Context, Expected: t.Expected, Directory: dir,
+		Feature: t.Feature, ConversationID: t.ConversationID, Relation: decide.RelationExtends,
+	}, snap)
+	if d.Decision == decide.Resume && d.SessionID != "" {
+		return d.SessionID, "decision tree: " + d.Reason, nil
 	}
-	if len(list) == 0 {
-		where := []string{"this conversation"}
-		if dir != "" {
-			where = append(where, "in "+dir)
-		}
-		if t.Feature != "" {
-			where = append(where, "for feature "+quote(t.Feature))
-		}
-		e := inputErr("session_id", "is empty and memory has no session for "+strings.Join(where, " "), "a session_id from list_sessions, or start_session")
-		e.Candidates = m.candidates(ctx, dir)
-		return "", "", e
+	where := []string{"this conversation"}
+	if dir != "" {
+		where = append(where, "in "+dir)
 	}
-	s := list[0]
-	return s.SessionID, "the latest session of this conversation" + inDir(dir) + ": " + firstLine(s.Task, 80), nil
+	if t.Feature != "" {
+		where = append(where, "for feature "+quote(t.Feature))
+	}
+	problem := "is empty and memory has no session for " + strings.Join(where, " ") + " that this task continues"
+	if d.RunningSessionID != "" {
+		problem = "is empty and the session this task continues, " + d.RunningSessionID + ", is running a turn now"
+	}
+	e := inputErr("session_id", problem, "a session_id from list_sessions, or start_session")
+	e.Candidates = m.candidates(ctx, dir)
+	return "", "", e
 }
 
 func inDir(dir string) string {

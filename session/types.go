@@ -45,6 +45,10 @@ type Task struct {
 	Wait           time.Duration // 0: wait for the end of the run
 	ConversationID string
 	Feature        string
+	// DrawFrom names earlier sessions a new session builds on (the seed's Session
+	// Merge): their tasks, results and files go into the context, and memory records
+	// them as the new session's parents.
+	DrawFrom []string
 }
 
 // ResumeTask continues an existing session.

@@ -39,6 +39,8 @@ type prepared struct {
 	timeout  time.Duration
 	patterns []prompts.Pattern
 	warnings []string
+	// extraContext is appended to the context after pattern resolution (draw_from).
+	extraContext string
 }
 
 // prepare validates everything about t that does not depend on an existing session and
@@ -117,6 +119,9 @@ func (m *Manager) render(p *prepared) error {
 		}
 		p.patterns = pats
 		context = prompts.Annotate(context, pats)
+	}
+	if p.extraContext != "" {
+		context = joinNonEmpty(context, p.extraContext, "\n")
 	}
 	mode := p.task.Mode
 	if mode == "" {

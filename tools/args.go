@@ -41,6 +41,7 @@ func (a TaskArgs) task(conversation string) session.Task {
 // StartSessionArgs are start_session's arguments.
 type StartSessionArgs struct {
 	TaskArgs
+	DrawFrom []string `json:"draw_from,omitempty" jsonschema:"maxItems=10" jsonschema_description:"Earlier sessions this new one builds on (the seed's Session Merge, e.g. integrating components A and B): their tasks, results and changed files go into the context. decide_resume's suggested_call fills it in."`
 }
 
 // ResumeSessionArgs are resume_session's arguments.

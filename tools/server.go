@@ -32,11 +32,13 @@ type Sessions interface {
 	Get(ctx context.Context, id string, wait time.Duration) (session.SessionDetail, error)
 	Cancel(ctx context.Context, id string) (session.Outcome, error)
 	Transcript(ctx context.Context, id string) (string, error)
+	Decide(ctx context.Context, q session.DecideQuery) (session.DecisionResult, error)
 }
 
 var _ Sessions = (*session.Manager)(nil)
 
 const instructions = `codex-mcp runs the OpenAI Codex CLI for you and remembers its sessions.
+Before delegating a task, call decide_resume: it applies the workflow's auto-resume decision tree to memory and returns the exact call to make next.
 Start new work with start_session; continue the same feature with resume_session and the session_id you got (never guess: with two features in flight the most recent session is the wrong one).
 Use mode "analysis" for read-only investigation. Long runs: pass wait_seconds and follow the session with get_session.`
 
@@ -101,6 +103,7 @@ func (h *handlers) tools() []toolDef {
 		{listSessionsTool(), h.listSessions},
 		{getSessionTool(), h.getSession},
 		{cancelSessionTool(), h.cancelSession},
+		{decideResumeTool(), h.decideResume},
 	}
 }
 

@@ -28,6 +28,8 @@ func (h *handlers) startSession(ctx context.Context, req mcp.CallToolRequest) (*
 	if err := req.BindArguments(&args); err != nil {
 		return mcp.NewToolResultError("arguments: " + err.Error()), nil
 	}
-	out, err := h.sessions.Start(ctx, args.task(h.conversation(ctx)), progressFunc(ctx, req))
+	t := args.task(h.conversation(ctx))
+	t.DrawFrom = args.DrawFrom
+	out, err := h.sessions.Start(ctx, t, progressFunc(ctx, req))
 	return result(out, out.Summary(), err)
 }

@@ -18,18 +18,20 @@ import (
 
 // Config is everything the operator can set, from flags with environment fallbacks.
 type Config struct {
-	CodexBin    string
-	StateDir    string
-	DefaultDir  string
-	MaxSandbox  string
-	LogLevel    string
-	Timeout     time.Duration
-	IdleTimeout time.Duration
-	CodexHome   string
-	JSON        bool
-	Dir         string // sessions/decide: the directory to look in
-	Limit       int
-	Args        []string // what follows the flags (subcommand arguments)
+	CodexBin     string
+	StateDir     string
+	DefaultDir   string
+	MaxSandbox   string
+	LogLevel     string
+	Timeout      time.Duration
+	IdleTimeout  time.Duration
+	CodexHome    string
+	JSON         bool
+	Dir          string // sessions/decide: the directory to look in
+	Limit        int
+	Relation     string   // decide: the caller's judgement
+	Conversation string   // decide: the conversation to decide for
+	Args         []string // what follows the flags (subcommand arguments)
 }
 
 func env(key, def string) string {
@@ -84,16 +86,32 @@ func parseConfig(name string, args []string) (Config, error) {
 		fs.BoolVar(&c.JSON, "json", false, "print JSON")
 		fs.StringVar(&c.Dir, "dir", "", "only sessions in this directory or below")
 	}
+	if name == "decide" {
+		fs.StringVar(&c.Relation, "relation", "", "extends, needs_context, independent or alternative")
+		fs.StringVar(&c.Conversation, "conversation", "", "decide for this conversation (default: all of memory)")
+	}
 	if name == "sessions" {
 		fs.IntVar(&c.Limit, "limit", 20, "how many sessions (at most 200)")
 	}
-	if err := fs.Parse(args); err != nil {
-		var b strings.Builder
-		fs.SetOutput(&b)
-		fs.PrintDefaults()
-		return c, usageError{fmt.Sprintf("%v\n\nflags of %s:\n%s", err, name, b.String())}
+	// Flags may come after positional arguments too (`decide "TASK" --dir D`).
+	for {
+		if err := fs.Parse(args); err != nil {
+			var b strings.Builder
+			fs.SetOutput(&b)
+			fs.PrintDefaults()
+			return c, usageError{fmt.Sprintf("%v\n\nflags of %s:\n%s", err, name, b.String())}
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if rest[0] == "--" {
+			c.Args = append(c.Args, rest[1:]...)
+			break
+		}
+		c.Args = append(c.Args, rest[0])
+		args = rest[1:]
 	}
-	c.Args = fs.Args()
 	c.CodexHome = defaultCodexHome()
 	if codex.SandboxRank(c.MaxSandbox) < 0 {
 		return c, usageError{fmt.Sprintf("--max-sandbox %q: want read-only, workspace-write or danger-full-access", c.MaxSandbox)}
@@ -134,6 +152,8 @@ usage:
   codex-mcp version            print the server's and codex's versions
   codex-mcp sessions [--dir D] [--json] [--limit N] [query]
                                list Codex sessions (this server's and Codex's own)
+  codex-mcp decide [--dir D] [--relation R] [--conversation C] [--json] "TASK"
+                               resume or start fresh? the decision tree and its path
   codex-mcp doctor             check codex, its store and the state directory
   codex-mcp help
 

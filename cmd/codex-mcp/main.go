@@ -58,6 +58,12 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		return sessionsCmd(ctx, cfg, os.Stdout)
+	case "decide":
+		cfg, err := parseConfig("decide", args)
+		if err != nil {
+			return err
+		}
+		return decideCmd(ctx, cfg, os.Stdout)
 	case "help":
 		usage(os.Stdout)
 		return nil

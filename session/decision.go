@@ -1,0 +1,126 @@
+package session
+
+import (
+	"context"
+	"time"
+
+	"github.com/codex-mcp/codex-mcp/session/decide"
+	"github.com/codex-mcp/codex-mcp/session/memory"
+)
+
+// decideWindow is how many of memory's newest sessions a decision looks at. The tree
+// reads text only for the newest of them; older ones matter only through a directory
+// or feature match.
+const decideWindow = 2000
+
+// DecideQuery is the next task, described as the caller would pass it to a run.
+type DecideQuery struct {
+	Task           string
+	Purpose        string
+	Context        string
+	Expected       string
+	Directory      string
+	Feature        string
+	ConversationID string
+	Relation       string
+}
+
+// SuggestedCall is the tool call to make next, ready to send.
+type SuggestedCall struct {
+	Tool      string         `json:"tool" jsonschema:"enum=start_session,enum=resume_session"`
+	Arguments map[string]any `json:"arguments"`
+}
+
+// DecisionResult is decide_resume's answer: the tree's decision with its path, and the
+// call that carries it out.
+type DecisionResult struct {
+	decide.Decision
+	SuggestedCall SuggestedCall `json:"suggested_call"`
+}
+
+// Decide walks the seed's auto-resume decision tree for the next task against memory.
+func (m *Manager) Decide(ctx context.Context, q DecideQuery) (DecisionResult, error) {
+	if q.Task == "" {
+		return DecisionResult{}, inputErr("task", "is empty", "the next task, as you would pass it to start_session")
+	}
+	switch decide.Relation(q.Relation) {
+	case decide.RelationNone, decide.RelationExtends, decide.RelationNeedsContext, decide.RelationIndependent, decide.RelationAlternative:
+	default:
+		return DecisionResult{}, inputErr("relation", "unknown relation "+quote(q.Relation), "extends, needs_context, independent, alternative")
+	}
+	dir := ""
+	if q.Directory != "" {
+		var err error
+		if dir, err = m.directory(q.Directory); err != nil {
+			return DecisionResult{}, err
+		}
+	}
+	snap, err := m.snapshot(ctx)
+	if err != nil {
+		return DecisionResult{}, err
+	}
+	d := decide.Decide(decide.Input{
+		Task: q.Task, Purpose: q.Purpose, Context: q.Context, Expected: q.Expected, Directory: dir,
+		Feature: q.Feature, ConversationID: q.ConversationID, Relation: decide.Relation(q.Relation),
+	}, snap)
+	return DecisionResult{Decision: d, SuggestedCall: suggest(d, q, dir)}, nil
+}
+
+// snapshot is what the decision tree reads: memory's newest sessions, with the runs in
+// this process marked running.
+func (m *Manager) snapshot(ctx context.Context) (decide.Snapshot, error) {
+	snap := decide.Snapshot{Now: time.Now()}
+	mem, err := m.memory(ctx)
+	if err != nil {
+		return snap, err
+	}
+	recent, err := mem.Recent(ctx, decideWindow)
+	if err != nil {
+		return snap, err
+	}
+	snap.Sessions = make([]decide.Past, 0, len(recent))
+	for _, s := range recent {
+		snap.Sessions = append(snap.Sessions, pastOf(s))
+	}
+	return snap, nil
+}
+
+func pastOf(s memory.Session) decide.Past {
+	p := decide.Past{
+		SessionID: s.SessionID, ConversationID: s.ConversationID, Directory: s.Directory, Feature: s.Feature,
+		Task: s.LastTask, LastMessage: s.LastMessage, Status: string(s.Status),
+		StartedAt: s.StartedAt, UpdatedAt: s.UpdatedAt, Turns: s.Turns, Source: SourceServer,
+	}
+	if p.Task == "" {
+		p.Task = s.Task
+	} else if s.Task != s.LastTask {
+		// The phase comes from the latest task; the first one still says what the
+		// session is about.
+		p.Context = s.Task
+	}
+	return p
+}
+
+// suggest builds the call that carries out d.
+func suggest(d decide.Decision, q DecideQuery, dir string) SuggestedCall {
+	args := map[string]any{"task": q.Task}
+	for k, v := range map[string]string{"purpose": q.Purpose, "context": q.Context, "expected": q.Expected, "conversation_id": q.ConversationID} {
+		if v != "" {
+			args[k] = v
+		}
+	}
+	if d.Decision == decide.Resume && d.SessionID != "" {
+		args["session_id"] = d.SessionID
+		return SuggestedCall{Tool: "resume_session", Arguments: args}
+	}
+	if dir != "" {
+		args["directory"] = dir
+	}
+	if f := orDefault(q.Feature, d.Feature); f != "" {
+		args["feature"] = f
+	}
+	if len(d.MergeFrom) > 0 {
+		args["draw_from"] = d.MergeFrom
+	}
+	return SuggestedCall{Tool: "start_session", Arguments: args}
+}
