@@ -216,3 +216,44 @@ func TestIntegrationSessionsCommand(t *testing.T) {
 		t.Fatalf("sessions --json: %v %s", err, js)
 	}
 }
+
+func TestIntegrationDecideCommand(t *testing.T) {
+	codexBin := testenv.CodexBin(t)
+	model := testenv.Model(t)
+	home := testenv.CodexHome(t, model.URL())
+	bin := buildServer(t)
+	state, work := t.TempDir(), t.TempDir()
+	env := serverEnv(t, codexBin, home, state, work)
+	s := startServer(t, bin, env)
+	out := s.call(t, "start_session", map[string]any{"task": "Implement user profile\nREPLY: profile done"})
+	// Flags after the task, as the README shows.
+	cmd := exec.Command(bin, "decide", "Add profile validation", "--dir", work)
+	cmd.Env = env
+	text, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, text)
+	}
+	if !strings.Contains(string(text), "Resume session "+out["session_id"].(string)) || !strings.Contains(string(text), "Suggested call: resume_session") {
+		t.Fatalf("decide output:\n%s", text)
+	}
+	cmd = exec.Command(bin, "decide", "--json", "--relation", "alternative", "Try approach Y for profiles")
+	cmd.Env = env
+	js, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Decision string `json:"decision"`
+		Path     []struct {
+			Overridden bool `json:"overridden"`
+		} `json:"path"`
+	}
+	if err := json.Unmarshal(js, &d); err != nil || d.Decision != "new" || len(d.Path) == 0 {
+		t.Fatalf("decide --json: %v %s", err, js)
+	}
+	cmd = exec.Command(bin, "decide")
+	cmd.Env = env
+	if err := cmd.Run(); err == nil {
+		t.Fatal("decide without a task should fail")
+	}
+}
