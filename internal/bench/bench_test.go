@@ -226,9 +226,14 @@ func BenchmarkStartSessionOverhead(b *testing.B) {
 	}
 	// The same prompt codex-mcp sends, so both runs do the same work.
 	prompt := prompts.Render(prompts.Fields{Task: task, Mode: "write"})
+	// The same binary the server runs (the native one behind npm's launcher).
+	caps, err := codex.Probe(ctx, bin)
+	if err != nil {
+		b.Fatal(err)
+	}
 	direct := func() time.Duration {
-		cmd := exec.Command(bin, "exec", "--json", "--color", "never", "--skip-git-repo-check", "--cd", dir, "--sandbox", "workspace-write", "-")
-		cmd.Env = env
+		cmd := exec.Command(caps.Bin, "exec", "--json", "--color", "never", "--skip-git-repo-check", "--cd", dir, "--sandbox", "workspace-write", "-")
+		cmd.Env = append(env[:len(env):len(env)], caps.Env...)
 		cmd.Dir = dir
 		cmd.Stdin = strings.NewReader(prompt)
 		start := time.Now()
