@@ -2,16 +2,21 @@ package session
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	"github.com/codex-mcp/codex-mcp/session/decide"
 	"github.com/codex-mcp/codex-mcp/session/memory"
 )
 
-// decideWindow is how many of memory's newest sessions a decision looks at. The tree
-// reads text only for the newest of them; older ones matter only through a directory
-// or feature match.
-const decideWindow = 2000
+// What a decision reads from memory: the newest sessions of all conversations, and the
+// newest of this conversation, directory and feature however old. The tree reads text
+// only for the newest sessions anyway, and reading thousands of rows would cost more than
+// the decision itself.
+const (
+	decideRecent = 300
+	decideScoped = 128
+)
 
 // DecideQuery is the next task, described as the caller would pass it to a run.
 type DecideQuery struct {
@@ -55,7 +60,7 @@ func (m *Manager) Decide(ctx context.Context, q DecideQuery) (DecisionResult, er
 			return DecisionResult{}, err
 		}
 	}
-	snap, err := m.snapshot(ctx)
+	snap, err := m.snapshot(ctx, q.ConversationID, dir, q.Feature)
 	if err != nil {
 		return DecisionResult{}, err
 	}
@@ -66,20 +71,43 @@ func (m *Manager) Decide(ctx context.Context, q DecideQuery) (DecisionResult, er
 	return DecisionResult{Decision: d, SuggestedCall: suggest(d, q, dir)}, nil
 }
 
-// snapshot is what the decision tree reads: memory's newest sessions, with the runs in
-// this process marked running.
-func (m *Manager) snapshot(ctx context.Context) (decide.Snapshot, error) {
+// snapshot is what the decision tree reads: memory's newest sessions, plus the newest of
+// this conversation, directory and feature, newest first.
+func (m *Manager) snapshot(ctx context.Context, conversation, dir, feature string) (decide.Snapshot, error) {
 	snap := decide.Snapshot{Now: time.Now()}
 	mem, err := m.memory(ctx)
 	if err != nil {
 		return snap, err
 	}
-	recent, err := mem.Recent(ctx, decideWindow)
+	recent, err := mem.Recent(ctx, decideRecent)
 	if err != nil {
 		return snap, err
 	}
-	snap.Sessions = make([]decide.Past, 0, len(recent))
-	for _, s := range recent {
+	seen := make(map[string]bool, len(recent))
+	all := make([]memory.Session, 0, len(recent))
+	add := func(list []memory.Session) {
+		for _, s := range list {
+			if !seen[s.SessionID] {
+				seen[s.SessionID] = true
+				all = append(all, s)
+			}
+		}
+	}
+	add(recent)
+	for _, f := range []memory.Filter{{ConversationID: conversation}, {Directory: dir}, {Feature: feature}} {
+		if f == (memory.Filter{}) {
+			continue
+		}
+		f.Limit = decideScoped
+		more, err := mem.Sessions(ctx, f)
+		if err != nil {
+			return snap, err
+		}
+		add(more)
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].UpdatedAt.After(all[j].UpdatedAt) })
+	snap.Sessions = make([]decide.Past, 0, len(all))
+	for _, s := range all {
 		snap.Sessions = append(snap.Sessions, pastOf(s))
 	}
 	return snap, nil

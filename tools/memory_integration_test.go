@@ -165,7 +165,7 @@ func TestIntegrationResumeWithoutIDUsesMemory(t *testing.T) {
 	b := h.outcome("start_session", map[string]any{"task": "Implement B\nREPLY: B", "directory": featB})
 	// The seed's Parallel Session note: `resume --last` would pick B. By directory, A.
 	out := h.outcome("resume_session", map[string]any{"task": "Enhance A\nREPLY: A+", "directory": featA})
-	if out.SessionID != a.SessionID || out.SessionID == b.SessionID || !strings.Contains(out.ResolvedBy, "latest session of this conversation") {
+	if out.SessionID != a.SessionID || out.SessionID == b.SessionID || !strings.HasPrefix(out.ResolvedBy, "decision tree") {
 		t.Fatalf("resolved %s (%s), want A %s", out.SessionID, out.ResolvedBy, a.SessionID)
 	}
 	// An unknown id is answered with candidates to recover with.

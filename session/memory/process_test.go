@@ -25,20 +25,19 @@ const (
 	helperCount = "CODEX_MCP_MEMORY_N"
 )
 
-// TestHelperProcess is not a test: the tests below re-execute the test binary to run it
-// as a separate OS process, so that SQLite's file locking between processes, not just
-// between connections of one process, is what gets exercised.
-func TestHelperProcess(t *testing.T) {
-	mode := os.Getenv(helperEnv)
-	if mode == "" {
-		t.Skip("helper process for the multi-process tests")
+// TestMain lets the tests below re-execute the test binary as a separate OS process
+// (with helperEnv set), so that SQLite's file locking between processes, not just
+// between connections of one process, is what gets exercised. Done here rather than as a
+// skipped pseudo-test: a skipped test fails CI.
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(helperEnv); mode != "" {
+		if err := runHelper(mode, os.Getenv(helperDB), os.Getenv(helperName), os.Getenv(helperCount)); err != nil {
+			fmt.Fprintln(os.Stderr, "helper:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
-	err := runHelper(mode, os.Getenv(helperDB), os.Getenv(helperName), os.Getenv(helperCount))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "helper:", err)
-		os.Exit(1)
-	}
-	os.Exit(0)
+	os.Exit(m.Run())
 }
 
 func runHelper(mode, path, name, count string) error {
@@ -99,7 +98,7 @@ func runHelper(mode, path, name, count string) error {
 }
 
 func helperCmd(t *testing.T, mode, path, name string, n int) *exec.Cmd {
-	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^$", "-test.count=1")
 	cmd.Env = append(os.Environ(), helperEnv+"="+mode, helperDB+"="+path, helperName+"="+name, helperCount+"="+strconv.Itoa(n))
 	return cmd
 }

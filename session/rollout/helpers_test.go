@@ -1,10 +1,7 @@
 package rollout
 
 import (
-	"bufio"
 	"database/sql"
-	"encoding/json"
-	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -13,145 +10,29 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/codex-mcp/codex-mcp/internal/storegen"
 )
 
-// fakeSession describes a rollout for the generator.
-type fakeSession struct {
-	ID       string
-	Cwd      string
-	Started  time.Time
-	Updated  time.Time // file mtime; Started+1m when zero
-	Prompts  []string  // one per turn; the first is the Task
-	Replies  []string  // one per turn
-	Command  string    // a command the first turn runs, if any
-	Archived bool
-	Version  string // cli_version; "0.125.0" writes the older event shape
-	Model    string
-}
+// The generator lives in internal/storegen, shared with the session benchmarks.
+type fakeSession = storegen.Session
 
-func (f *fakeSession) defaults() {
-	if f.Version == "" {
-		f.Version = "0.169.0"
-	}
-	if f.Model == "" {
-		f.Model = "gpt-5.5"
-	}
-	if f.Updated.IsZero() {
-		f.Updated = f.Started.Add(time.Minute)
-	}
-}
+func fakeID(n int) string { return storegen.ID(n) }
 
-// instructions is ~22 KB of base instructions, the size real session_meta lines carry.
-var instructions = strings.Repeat("You are Codex, a coding agent. Follow the user's instructions carefully and keep changes minimal. ", 225)
+func fileName(f fakeSession) string { return storegen.FileName(f) }
 
-// fakeID makes a deterministic UUID-shaped id from n.
-func fakeID(n int) string {
-	return fmt.Sprintf("01a209f9-%04x-7000-8000-%012x", n&0xffff, n)
-}
+func rolloutPath(home string, f fakeSession) string { return storegen.Path(home, f) }
 
-func fileName(f fakeSession) string {
-	return "rollout-" + f.Started.UTC().Format("2006-01-02T15-04-05") + "-" + f.ID + ".jsonl"
-}
+func genSessions(n int, base time.Time) []fakeSession { return storegen.Generate(n, base) }
 
-// rolloutPath is where codex would keep f under home.
-func rolloutPath(home string, f fakeSession) string {
-	if f.Archived {
-		return filepath.Join(home, archivedDir, fileName(f))
-	}
-	return filepath.Join(home, sessionsDir, f.Started.UTC().Format("2006/01/02"), fileName(f))
-}
-
-// writeRollout writes f the way codex does (record envelope, session_meta first, the
-// developer and environment messages before the prompt) and sets its mtime.
+// writeRollout writes f the way codex does and sets its mtime.
 func writeRollout(t testing.TB, home string, f fakeSession) string {
 	t.Helper()
-	f.defaults()
-	path := rolloutPath(home, f)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	file, err := os.Create(path)
+	path, err := storegen.Write(home, f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := bufio.NewWriterSize(file, 64<<10)
-	at := f.Started
-	rec := func(typ string, payload any) {
-		at = at.Add(10 * time.Millisecond)
-		line, err := json.Marshal(map[string]any{"timestamp": at.UTC().Format("2006-01-02T15:04:05.000Z"), "type": typ, "payload": payload})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(line)
-		w.WriteByte('\n')
-	}
-	msg := func(role, kind, text string) map[string]any {
-		return map[string]any{"type": "message", "role": role, "content": []map[string]any{{"type": kind, "text": text}}}
-	}
-	meta := map[string]any{
-		"id": f.ID, "timestamp": f.Started.UTC().Format("2006-01-02T15:04:05.000Z"), "cwd": f.Cwd,
-		"originator": "codex_exec", "cli_version": f.Version, "source": "exec", "model_provider": "mock",
-		"base_instructions": map[string]any{"text": instructions},
-	}
-	rec("session_meta", meta)
-	for turn, prompt := range f.Prompts {
-		rec("event_msg", map[string]any{"type": "task_started", "turn_id": fmt.Sprint(turn)})
-		if turn == 0 {
-			rec("response_item", msg("developer", "input_text", "<permissions instructions>\n"+strings.Repeat("sandbox rules ", 350)+"\n</permissions instructions>"))
-			rec("response_item", msg("user", "input_text", "<environment_context>\n  <cwd>"+f.Cwd+"</cwd>\n</environment_context>"))
-		}
-		rec("turn_context", map[string]any{"turn_id": fmt.Sprint(turn), "cwd": f.Cwd, "model": f.Model, "approval_policy": "never"})
-		rec("response_item", msg("user", "input_text", prompt))
-		if f.Version == "0.125.0" {
-			rec("event_msg", map[string]any{"type": "user_message", "message": prompt})
-		} else {
-			rec("event_msg", map[string]any{"type": "item_completed", "item": map[string]any{"type": "UserMessage", "content": []map[string]any{{"type": "text", "text": prompt}}}})
-		}
-		rec("event_msg", map[string]any{"type": "token_count", "info": nil})
-		if turn == 0 && f.Command != "" {
-			args, _ := json.Marshal(map[string]any{"cmd": f.Command})
-			rec("response_item", map[string]any{"type": "function_call", "name": "exec_command", "arguments": string(args), "call_id": "call_1"})
-			rec("response_item", map[string]any{"type": "function_call_output", "call_id": "call_1", "output": "Process exited with code 0\nOutput:\nok\n"})
-		}
-		reply := "done"
-		if turn < len(f.Replies) {
-			reply = f.Replies[turn]
-		}
-		if f.Version == "0.125.0" {
-			rec("event_msg", map[string]any{"type": "agent_message", "message": reply})
-		}
-		rec("response_item", msg("assistant", "output_text", reply))
-		rec("event_msg", map[string]any{"type": "task_complete", "turn_id": fmt.Sprint(turn), "last_agent_message": reply})
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := file.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chtimes(path, f.Updated, f.Updated); err != nil {
-		t.Fatal(err)
-	}
 	return path
-}
-
-// genSessions makes n sessions, one minute apart (the last is the newest), in a few
-// working directories, with tasks that name their number.
-func genSessions(n int, base time.Time) []fakeSession {
-	dirs := []string{"/home/dev/api", "/home/dev/api/internal/auth", "/home/dev/web", "/home/dev/apiserver"}
-	out := make([]fakeSession, n)
-	for i := range out {
-		start := base.Add(time.Duration(i) * time.Minute)
-		out[i] = fakeSession{
-			ID:      fakeID(i + 1),
-			Cwd:     dirs[i%len(dirs)],
-			Started: start,
-			Updated: start.Add(30 * time.Second),
-			Prompts: []string{fmt.Sprintf("Implement feature number %d for the module", i+1)},
-			Replies: []string{fmt.Sprintf("feature %d done", i+1)},
-		}
-	}
-	return out
 }
 
 // schemaSQL is the threads/backfill_state schema captured from a real codex store
@@ -185,7 +66,7 @@ type execer interface {
 // schema version lacks (originator, preview on 0.125) are simply not written.
 func indexRow(t testing.TB, db execer, cols map[string]bool, home string, f fakeSession) {
 	t.Helper()
-	f.defaults()
+	f.Defaults()
 	vals := map[string]any{
 		"id": f.ID, "rollout_path": rolloutPath(home, f), "created_at": f.Started.Unix(), "updated_at": f.Updated.Unix(),
 		"source": "exec", "model_provider": "mock", "cwd": f.Cwd, "title": f.Prompts[0],

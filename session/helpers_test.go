@@ -1,0 +1,5 @@
+package session_test
+
+import "os"
+
+func tempDir(prefix string) (string, error) { return os.MkdirTemp("", prefix) }
