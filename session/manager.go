@@ -188,12 +188,21 @@ func (m *Manager) Start(ctx context.Context, t Task, progress ProgressFunc) (Out
 	if err := m.render(p); err != nil {
 		return Outcome{}, err
 	}
-	return m.launch(ctx, p, "", kind, t.DrawFrom, progress)
+	return m.launch(ctx, p, launchSpec{kind: kind, parents: t.DrawFrom}, progress)
+}
+
+// launchSpec says what kind of run launch starts.
+type launchSpec struct {
+	resumeID string // continue this session
+	forkID   string // branch from this session
+	kind     string // memory.Kind*
+	parents  []string
 }
 
 // launch records the run, starts codex in the background and waits for it as the
 // caller asked (to the end, or wait_seconds).
-func (m *Manager) launch(ctx context.Context, p *prepared, resumeID, kind string, parents []string, progress ProgressFunc) (Outcome, error) {
+func (m *Manager) launch(ctx context.Context, p *prepared, ls launchSpec, progress ProgressFunc) (Outcome, error) {
+	resumeID, kind, parents := ls.resumeID, ls.kind, ls.parents
 	caps, err := m.runner.Capabilities(ctx)
 	if err != nil {
 		return Outcome{}, err
@@ -226,7 +235,7 @@ func (m *Manager) launch(ctx context.Context, p *prepared, resumeID, kind string
 	m.active[run.runID] = run
 	m.mu.Unlock()
 
-	spec := codex.Spec{Directory: p.dir, Sandbox: p.sandbox, Model: p.task.Model, Profile: p.task.Profile, ResumeID: resumeID}
+	spec := codex.Spec{Directory: p.dir, Sandbox: p.sandbox, Model: p.task.Model, Profile: p.task.Profile, ResumeID: resumeID, ForkID: ls.forkID}
 	go func() {
 		defer cancel()
 		res, err := m.runner.Run(runCtx, codex.Request{

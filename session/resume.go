@@ -84,7 +84,7 @@ func (m *Manager) Resume(ctx context.Context, t ResumeTask, progress ProgressFun
 	if err := m.render(p); err != nil {
 		return Outcome{}, err
 	}
-	out, err := m.launch(ctx, p, sid, memory.KindResume, nil, progress)
+	out, err := m.launch(ctx, p, launchSpec{resumeID: sid, kind: memory.KindResume}, progress)
 	out.ResolvedBy = resolvedBy
 	return out, err
 }

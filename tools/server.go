@@ -28,6 +28,7 @@ type Config struct {
 type Sessions interface {
 	Start(ctx context.Context, t session.Task, progress session.ProgressFunc) (session.Outcome, error)
 	Resume(ctx context.Context, t session.ResumeTask, progress session.ProgressFunc) (session.Outcome, error)
+	Fork(ctx context.Context, t session.ResumeTask, progress session.ProgressFunc) (session.Outcome, error)
 	List(ctx context.Context, q session.ListQuery) (session.SessionList, error)
 	Get(ctx context.Context, id string, wait time.Duration) (session.SessionDetail, error)
 	Cancel(ctx context.Context, id string) (session.Outcome, error)
@@ -100,6 +101,7 @@ func (h *handlers) tools() []toolDef {
 	return []toolDef{
 		{startSessionTool(), h.startSession},
 		{resumeSessionTool(), h.resumeSession},
+		{forkSessionTool(), h.forkSession},
 		{listSessionsTool(), h.listSessions},
 		{getSessionTool(), h.getSession},
 		{cancelSessionTool(), h.cancelSession},

@@ -287,3 +287,42 @@ func TestIntegrationWaitSecondsReturnsRunning(t *testing.T) {
 		t.Fatalf("%+v", out)
 	}
 }
+
+// TestIntegrationForkSession: the branch gets the original's history under a new id, and
+// the original goes on unchanged. A codex without `exec fork` gets a clear tool error.
+func TestIntegrationForkSession(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	main := h.outcome("start_session", map[string]any{"task": "Main feature\nREPLY: main done"})
+	caps, err := codexCaps(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := h.call(t.Context(), "fork_session", map[string]any{"session_id": main.SessionID, "task": "Try approach Y\nREPLY: branch done"})
+	if !caps.HasFork {
+		if !res.IsError || !strings.Contains(text(res), "start_session with draw_from") {
+			t.Fatalf("fork on codex %s: %s", caps.Version, text(res))
+		}
+		return
+	}
+	if res.IsError {
+		t.Fatal(text(res))
+	}
+	var branch session.Outcome
+	decode(t, res, &branch)
+	if branch.Status != session.StatusCompleted || branch.SessionID == "" || branch.SessionID == main.SessionID || branch.FinalMessage != "branch done" {
+		t.Fatalf("branch: %+v", branch)
+	}
+	last := h.model.Requests()[len(h.model.Requests())-1]
+	if len(last.UserTexts) != 2 || !strings.Contains(last.UserTexts[0], "Main feature") {
+		t.Fatalf("the branch did not carry the original's history: %q", last.UserTexts)
+	}
+	var d session.SessionDetail
+	decode(t, h.call(t.Context(), "get_session", map[string]any{"session_id": branch.SessionID}), &d)
+	if len(d.Parents) != 1 || d.Parents[0] != main.SessionID || d.Runs[0].Kind != "fork" {
+		t.Fatalf("branch record: %+v", d)
+	}
+	again := h.outcome("resume_session", map[string]any{"session_id": main.SessionID, "task": "Add feature X\nREPLY: x"})
+	if again.SessionID != main.SessionID {
+		t.Fatal("original session lost")
+	}
+}

@@ -31,6 +31,7 @@ type Spec struct {
 	Model     string
 	Profile   string
 	ResumeID  string // resume this session (UUID) instead of starting one
+	ForkID    string // fork this session (UUID) into a new one
 }
 
 // BuildArgs returns the argv (without the binary) for spec on a codex with caps. The prompt
@@ -73,11 +74,19 @@ func BuildArgs(caps Capabilities, spec Spec) ([]string, error) {
 		}
 		args = append(args, "--profile", spec.Profile)
 	}
-	if spec.ResumeID != "" {
+	switch {
+	case spec.ResumeID != "" && spec.ForkID != "":
+		return nil, fmt.Errorf("a run either resumes or forks a session, not both")
+	case spec.ResumeID != "":
 		if !caps.HasResume {
 			return nil, ErrNoResume
 		}
 		args = append(args, "resume", spec.ResumeID)
+	case spec.ForkID != "":
+		if !caps.HasFork {
+			return nil, ErrNoFork
+		}
+		args = append(args, "fork", spec.ForkID)
 	}
 	return append(args, "-"), nil
 }

@@ -154,5 +154,8 @@ func CompareVersions(a, b string) int {
 	return 0
 }
 
+// ErrNoFork is returned when the binary has no `exec fork` (codex before 0.169).
+var ErrNoFork = errors.New("this codex has no `exec fork`; upgrade the Codex CLI (npm install -g @openai/codex), or use start_session with draw_from to build on the session")
+
 // ErrNoResume is returned when the binary has no `exec resume`.
 var ErrNoResume = errors.New("this codex has no `exec resume`; upgrade the Codex CLI (npm install -g @openai/codex)")
