@@ -19,8 +19,8 @@ import (
 type Config struct {
 	Name    string
 	Version string
-	// OnInitialized, if set, runs (in its own goroutine) once a client has initialized:
-	// the moment to warm up what the first tool call will need.
+	// OnInitialized, if set, runs (in its own goroutine) when the first client says it
+	// has initialized: the moment to warm up what the first tool call will need.
 	OnInitialized func()
 }
 
@@ -45,28 +45,32 @@ Use mode "analysis" for read-only investigation. Long runs: pass wait_seconds an
 
 // NewServer builds the MCP server with every tool registered. Tests call it too.
 //
-// Generating the tool schemas costs a few milliseconds, which would delay the answer to
-// initialize; so the tools are registered in the background and any request other than
-// initialize and ping waits for them (it never waits in practice: the client sends
-// initialize first).
+// Generating the tool schemas costs a millisecond or two, which would delay the answer to
+// initialize (start-up to initialize is a figure this server is held to); so the tools
+// and resources are registered by the first request that is not initialize or ping,
+// before it is handled.
 func NewServer(cfg Config, sessions Sessions, logger *slog.Logger) *server.MCPServer {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	ready := make(chan struct{})
+	h := &handlers{sessions: sessions, logger: logger, instance: instanceID()}
+	var (
+		s        *server.MCPServer
+		register sync.Once
+	)
 	hooks := &server.Hooks{}
 	hooks.AddBeforeAny(func(_ context.Context, _ any, method mcp.MCPMethod, _ any) {
-		if method != mcp.MethodInitialize && method != mcp.MethodPing {
-			<-ready
+		if method == mcp.MethodInitialize || method == mcp.MethodPing {
+			return
 		}
-	})
-	if cfg.OnInitialized != nil {
-		var once sync.Once
-		hooks.AddAfterInitialize(func(context.Context, any, *mcp.InitializeRequest, *mcp.InitializeResult) {
-			once.Do(func() { go cfg.OnInitialized() })
+		register.Do(func() {
+			for _, t := range h.tools() {
+				s.AddTool(t.tool, t.handler)
+			}
+			h.addResources(s)
 		})
-	}
-	s := server.NewMCPServer(cfg.Name, cfg.Version,
+	})
+	s = server.NewMCPServer(cfg.Name, cfg.Version,
 		server.WithToolCapabilities(false),
 		server.WithResourceCapabilities(false, false),
 		server.WithInstructions(instructions),
@@ -75,14 +79,14 @@ func NewServer(cfg Config, sessions Sessions, logger *slog.Logger) *server.MCPSe
 		server.WithRecovery(),
 		server.WithHooks(hooks),
 	)
-	h := &handlers{sessions: sessions, logger: logger, instance: instanceID()}
-	go func() {
-		defer close(ready)
-		for _, t := range h.tools() {
-			s.AddTool(t.tool, t.handler)
-		}
-		h.addResources(s)
-	}()
+	if cfg.OnInitialized != nil {
+		// notifications/initialized arrives once the client has our initialize answer,
+		// so the warm-up never competes with it.
+		var once sync.Once
+		s.AddNotificationHandler(string(mcp.MethodNotificationInitialized), func(context.Context, mcp.JSONRPCNotification) {
+			once.Do(func() { go cfg.OnInitialized() })
+		})
+	}
 	return s
 }
 
