@@ -1,6 +1,7 @@
 package prompts
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -96,9 +97,14 @@ func validatePattern(p string) error {
 
 var errLimit = errors.New("file limit reached")
 
+// maxWalk bounds how many directory entries one pattern may visit, so a pattern like
+// @{**/*} over a huge tree answers (truncated) instead of stalling the run.
+const maxWalk = 200_000
+
 // Resolve matches the `@{...}` patterns of text against dir, at most limit files per
-// pattern, skipping directories, VCS metadata and dependency folders.
-func Resolve(dir, text string, limit int) ([]Pattern, error) {
+// pattern. It walks from each pattern's fixed prefix and prunes VCS metadata and
+// dependency folders instead of walking them and dropping what they hold.
+func Resolve(ctx context.Context, dir, text string, limit int) ([]Pattern, error) {
 	groups := Groups(text)
 	if len(groups) == 0 {
 		return nil, nil
@@ -110,8 +116,29 @@ func Resolve(dir, text string, limit int) ([]Pattern, error) {
 			return nil, err
 		}
 		pat := Pattern{Pattern: p, Files: []string{}}
-		err := doublestar.GlobWalk(fsys, p, func(name string, d fs.DirEntry) error {
-			if d.IsDir() || skipped(name) {
+		base, _ := doublestar.SplitPattern(p)
+		visited := 0
+		err := fs.WalkDir(fsys, base, func(name string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if name == base {
+					return fs.SkipAll // the prefix does not exist: nothing matches
+				}
+				return nil
+			}
+			if visited++; visited > maxWalk {
+				pat.Truncated = true
+				return fs.SkipAll
+			}
+			if visited%1024 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if d.IsDir() {
+				if name != base && skipped(d.Name()) {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if ok, _ := doublestar.Match(p, name); !ok {
 				return nil
 			}
 			if len(pat.Files) == limit {
@@ -120,8 +147,11 @@ func Resolve(dir, text string, limit int) ([]Pattern, error) {
 			}
 			pat.Files = append(pat.Files, name)
 			return nil
-		}, doublestar.WithFilesOnly(), doublestar.WithNoFollow())
+		})
 		if err != nil && !errors.Is(err, errLimit) {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 			return nil, &PatternError{p, err.Error()}
 		}
 		out = append(out, pat)
@@ -129,12 +159,11 @@ func Resolve(dir, text string, limit int) ([]Pattern, error) {
 	return out, nil
 }
 
-func skipped(name string) bool {
-	for _, part := range strings.Split(name, "/") {
-		switch part {
-		case ".git", "node_modules", ".hg", ".svn":
-			return true
-		}
+// skipped names the folders a context pattern never looks into.
+func skipped(dirName string) bool {
+	switch dirName {
+	case ".git", "node_modules", ".hg", ".svn":
+		return true
 	}
 	return false
 }

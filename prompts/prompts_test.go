@@ -64,7 +64,7 @@ func TestResolve(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	pats, err := Resolve(dir, "@{src/auth/**/*,nothing/*} and @{**/*.js}", 2)
+	pats, err := Resolve(t.Context(), dir, "@{src/auth/**/*,nothing/*} and @{**/*.js}", 2)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,10 +36,8 @@ func (m *Manager) Fork(ctx context.Context, t ResumeTask, progress ProgressFunc)
 		return Outcome{}, e
 	}
 	if p.dir == "" {
-		if p.dir = k.dir; p.dir == "" {
-			if p.dir, err = m.directory(""); err != nil {
-				return Outcome{}, err
-			}
+		if p.dir, err = m.directory(k.dir); err != nil {
+			return Outcome{}, err
 		}
 	}
 	// A branch may try something riskier than its parent, up to the operator's cap.
@@ -52,7 +50,7 @@ func (m *Manager) Fork(ctx context.Context, t ResumeTask, progress ProgressFunc)
 	if p.task.Feature == "" {
 		p.task.Feature = k.feature
 	}
-	if err := m.render(p); err != nil {
+	if err := m.render(ctx, p); err != nil {
 		return Outcome{}, err
 	}
 	out, err := m.launch(ctx, p, launchSpec{forkID: t.SessionID, kind: memory.KindFork, parents: []string{t.SessionID}}, progress)

@@ -45,24 +45,38 @@ func (m *Manager) Get(ctx context.Context, id string, wait time.Duration) (Sessi
 	if !IsUUID(id) && !isRunID(id) {
 		return SessionDetail{}, inputErr("session_id", quote(id)+" is not a session id", "a UUID from start_session or list_sessions (or a run_id of a run still starting)")
 	}
-	if wait > 0 {
-		if run := m.activeFor(id); run != nil {
-			t := time.NewTimer(wait)
-			select {
-			case <-run.done:
-			case <-t.C:
-			case <-ctx.Done():
+	run := m.activeFor(id)
+	if wait > 0 && run != nil {
+		t := time.NewTimer(wait)
+		select {
+		case <-run.done:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
+	if run != nil {
+		select {
+		case <-run.done:
+			if isRunID(id) && run.outcome.SessionID != "" {
+				id = run.outcome.SessionID
 			}
-			t.Stop()
+			run = nil // finished: memory has the whole record now
+		default:
+			run.mu.Lock()
+			if isRunID(id) && run.sessionID != "" {
+				id = run.sessionID
+			}
+			run.mu.Unlock()
 		}
 	}
-	run := m.activeFor(id)
-	if run != nil && isRunID(id) {
-		run.mu.Lock()
-		if run.sessionID != "" {
-			id = run.sessionID
+	if run == nil && isRunID(id) {
+		// A run that ended: memory knows which session it belonged to.
+		if mem, err := m.memory(ctx); err == nil {
+			if r, ok, err := mem.Run(ctx, id); err == nil && ok && r.SessionID != "" {
+				id = r.SessionID
+			}
 		}
-		run.mu.Unlock()
 	}
 	var d SessionDetail
 	found := false

@@ -103,7 +103,10 @@ func (m *Manager) List(ctx context.Context, q ListQuery) (SessionList, error) {
 		return SessionList{}, err
 	}
 	more := len(own) > q.Limit
-	var all []SessionInfo
+	var (
+		all     []SessionInfo
+		extNext *listPos // where Codex's store would go on, when it stopped early
+	)
 	for _, s := range own {
 		all = append(all, fromMemory(s))
 	}
@@ -119,6 +122,9 @@ func (m *Manager) List(ctx context.Context, q ListQuery) (SessionList, error) {
 		}
 		if page.NextCursor != "" || len(page.Sessions) > q.Limit {
 			more = true
+			if at, id, err := rollout.CursorPosition(page.NextCursor); err == nil {
+				extNext = &listPos{at: at, id: id}
+			}
 		}
 		for _, s := range page.Sessions {
 			if _, _, ok, err := mem.Session(ctx, s.ID); err == nil && ok {
@@ -140,9 +146,14 @@ func (m *Manager) List(ctx context.Context, q ListQuery) (SessionList, error) {
 	if out.Sessions == nil {
 		out.Sessions = []SessionInfo{}
 	}
-	if more && len(all) > 0 {
+	switch {
+	case more && len(all) > 0:
 		last := all[len(all)-1]
 		out.NextCursor = encodeListCursor(listPos{at: last.UpdatedAt, id: last.SessionID})
+	case more && extNext != nil:
+		// Codex's store looked ahead as far as it may and found nothing that matched;
+		// an empty page with a cursor says older sessions remain to be searched.
+		out.NextCursor = encodeListCursor(*extNext)
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,6 +33,7 @@ type Memory interface {
 	Session(ctx context.Context, id string) (memory.Session, []memory.Run, bool, error)
 	Sessions(ctx context.Context, f memory.Filter) ([]memory.Session, error)
 	Recent(ctx context.Context, limit int) ([]memory.Session, error)
+	Run(ctx context.Context, runID string) (memory.Run, bool, error)
 	MarkInterrupted(ctx context.Context, alive func(memory.Owner) bool) (int, error)
 }
 
@@ -66,17 +68,17 @@ type Manager struct {
 	logger *slog.Logger
 	owner  memory.Owner
 
-	memOnce sync.Once
+	memMu   sync.Mutex
 	openMem func(ctx context.Context) (Memory, error)
 	mem     Memory
-	memErr  error
 
 	// base outlives any one request: a run handed back as "running" keeps going.
 	base       context.Context
 	cancelBase context.CancelFunc
 
-	mu     sync.Mutex
-	active map[string]*activeRun // by run id
+	mu       sync.Mutex
+	active   map[string]*activeRun // by run id
+	reserved map[string]bool       // sessions a resume has claimed, from its checks to its end
 }
 
 // activeRun is a run in flight in this process.
@@ -116,7 +118,7 @@ func NewManager(cfg Config, deps Deps) *Manager {
 	return &Manager{
 		cfg: cfg, runner: deps.Runner, codex: deps.Codex, logger: logger,
 		openMem: deps.OpenMemory, owner: memory.Self(),
-		base: base, cancelBase: cancel, active: map[string]*activeRun{},
+		base: base, cancelBase: cancel, active: map[string]*activeRun{}, reserved: map[string]bool{},
 	}
 }
 
@@ -133,24 +135,32 @@ func (m *Manager) Warm(ctx context.Context) {
 	}
 }
 
-// memory opens the store once and marks interrupted runs of dead servers.
-func (m *Manager) memory(ctx context.Context) (Memory, error) {
-	m.memOnce.Do(func() {
-		if m.openMem == nil {
-			m.memErr = errors.New("no conversation memory configured")
-			return
-		}
-		m.mem, m.memErr = m.openMem(ctx)
-		if m.memErr != nil {
-			return
-		}
-		if n, err := m.mem.MarkInterrupted(ctx, memory.ProcessAlive); err != nil {
-			m.logger.Warn("marking interrupted runs", "err", err)
-		} else if n > 0 {
-			m.logger.Info("marked runs of a crashed server as interrupted", "runs", n)
-		}
-	})
-	return m.mem, m.memErr
+// memory opens the store on first use and marks the interrupted runs of dead servers. A
+// failed open is tried again next time (a briefly locked or missing state directory
+// must not cost memory for the life of the process), and the open is not tied to the
+// request that happened to come first.
+func (m *Manager) memory(context.Context) (Memory, error) {
+	m.memMu.Lock()
+	defer m.memMu.Unlock()
+	if m.mem != nil {
+		return m.mem, nil
+	}
+	if m.openMem == nil {
+		return nil, errors.New("no conversation memory configured")
+	}
+	ctx, cancel := context.WithTimeout(m.base, 30*time.Second)
+	defer cancel()
+	mem, err := m.openMem(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("opening conversation memory: %w", err)
+	}
+	if n, err := mem.MarkInterrupted(ctx, memory.ProcessAlive); err != nil {
+		m.logger.Warn("marking interrupted runs", "err", err)
+	} else if n > 0 {
+		m.logger.Info("marked runs of a crashed server as interrupted", "runs", n)
+	}
+	m.mem = mem
+	return mem, nil
 }
 
 // Close cancels every run still going and waits for them to end.
@@ -185,7 +195,7 @@ func (m *Manager) Start(ctx context.Context, t Task, progress ProgressFunc) (Out
 		p.extraContext = appendix
 		kind = memory.KindMerge
 	}
-	if err := m.render(p); err != nil {
+	if err := m.render(ctx, p); err != nil {
 		return Outcome{}, err
 	}
 	return m.launch(ctx, p, launchSpec{kind: kind, parents: t.DrawFrom}, progress)
@@ -193,7 +203,7 @@ func (m *Manager) Start(ctx context.Context, t Task, progress ProgressFunc) (Out
 
 // launchSpec says what kind of run launch starts.
 type launchSpec struct {
-	resumeID string // continue this session
+	resumeID string // continue this session (reserved by the caller; launch releases it)
 	forkID   string // branch from this session
 	kind     string // memory.Kind*
 	parents  []string
@@ -206,6 +216,18 @@ func (m *Manager) launch(ctx context.Context, p *prepared, ls launchSpec, progre
 	caps, err := m.runner.Capabilities(ctx)
 	if err != nil {
 		return Outcome{}, err
+	}
+	spec := codex.Spec{Directory: p.dir, Sandbox: p.sandbox, Model: p.task.Model, Profile: p.task.Profile, ResumeID: resumeID, ForkID: ls.forkID}
+	// What this codex cannot do is the caller's to fix, and is said before anything runs.
+	if _, err := codex.BuildArgs(caps, spec); err != nil {
+		field := "codex"
+		switch {
+		case p.task.Profile != "" && strings.Contains(err.Error(), "--profile"):
+			field = "profile"
+		case resumeID != "" || ls.forkID != "":
+			field = "session_id"
+		}
+		return Outcome{}, inputErr(field, err.Error(), "")
 	}
 	feature := p.task.Feature
 	if feature == "" {
@@ -224,7 +246,11 @@ func (m *Manager) launch(ctx context.Context, p *prepared, ls launchSpec, progre
 		Status: memory.StatusRunning, StartedAt: run.started, Owner: m.owner,
 	}
 	mem, memErr := m.memory(ctx)
-	if memErr == nil {
+	if memErr != nil {
+		// Runs still work without memory; they are just not remembered.
+		m.logger.Warn("conversation memory unavailable; this run is not recorded", "err", memErr)
+		mem = nil
+	} else {
 		if err := mem.InsertRun(ctx, rec); err != nil {
 			m.logger.Warn("recording run start", "run", run.runID, "err", err)
 		}
@@ -235,7 +261,6 @@ func (m *Manager) launch(ctx context.Context, p *prepared, ls launchSpec, progre
 	m.active[run.runID] = run
 	m.mu.Unlock()
 
-	spec := codex.Spec{Directory: p.dir, Sandbox: p.sandbox, Model: p.task.Model, Profile: p.task.Profile, ResumeID: resumeID, ForkID: ls.forkID}
 	go func() {
 		defer cancel()
 		res, err := m.runner.Run(runCtx, codex.Request{
@@ -277,6 +302,9 @@ func (m *Manager) launch(ctx context.Context, p *prepared, ls launchSpec, progre
 		run.mu.Unlock()
 		m.mu.Lock()
 		delete(m.active, run.runID)
+		if resumeID != "" {
+			delete(m.reserved, resumeID)
+		}
 		m.mu.Unlock()
 		close(run.done)
 	}()
@@ -320,9 +348,13 @@ func (m *Manager) onEvent(run *activeRun, mem Memory, ev codex.Event) {
 		run.sessionID = ev.ThreadID
 		run.mu.Unlock()
 		if first && mem != nil {
-			if err := mem.SetSessionID(m.base, run.runID, ev.ThreadID); err != nil {
-				m.logger.Warn("recording session id", "run", run.runID, "err", err)
-			}
+			// Off the event loop: a busy database must not stop codex's output being
+			// read or a cancellation being served.
+			go func() {
+				if err := mem.SetSessionID(m.base, run.runID, ev.ThreadID); err != nil {
+					m.logger.Warn("recording session id", "run", run.runID, "err", err)
+				}
+			}()
 		}
 	}
 	msg := codex.Describe(ev)
@@ -334,11 +366,12 @@ func (m *Manager) onEvent(run *activeRun, mem Memory, ev codex.Event) {
 	if len(run.events) > 50 {
 		run.events = run.events[len(run.events)-50:]
 	}
-	progress := run.progress
-	run.mu.Unlock()
-	if progress != nil {
-		progress(msg)
+	// Sent under the lock, so that no notification goes out after the handler that
+	// owns the progress token has returned (wait clears progress under the same lock).
+	if run.progress != nil {
+		run.progress(msg)
 	}
+	run.mu.Unlock()
 }
 
 func (m *Manager) outcome(run *activeRun, p *prepared, caps codex.Capabilities, res codex.Result, err error) Outcome {

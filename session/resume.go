@@ -58,17 +58,24 @@ func (m *Manager) Resume(ctx context.Context, t ResumeTask, progress ProgressFun
 		e.Candidates = m.candidates(ctx, p.dir)
 		return Outcome{}, e
 	}
-	if k.running || m.runningHere(sid) {
+	// Claim the session before anything slow, so two resumes of it cannot both pass
+	// this check and interleave their turns in one rollout.
+	if k.running || !m.reserve(sid) {
 		return Outcome{}, inputErr("session_id", "session "+sid+" is running a turn right now; a second turn at once would interleave them",
 			"wait for it (get_session) or cancel it (cancel_session) first")
 	}
-	if p.dir == "" {
-		p.dir = k.dir
-	} else if k.dir != "" && filepath.Clean(k.dir) != p.dir {
+	launched := false
+	defer func() {
+		if !launched {
+			m.release(sid)
+		}
+	}()
+	if p.dir != "" && k.dir != "" && filepath.Clean(k.dir) != p.dir {
 		return Outcome{}, inputErr("directory", "session "+sid+" works in "+quote(k.dir)+", not "+quote(p.dir), "the session's own directory, or leave directory out")
 	}
 	if p.dir == "" {
-		if p.dir, err = m.directory(""); err != nil {
+		// The session's own directory must still be there.
+		if p.dir, err = m.directory(k.dir); err != nil {
 			return Outcome{}, err
 		}
 	}
@@ -81,10 +88,14 @@ func (m *Manager) Resume(ctx context.Context, t ResumeTask, progress ProgressFun
 	if p.task.Feature == "" {
 		p.task.Feature = k.feature
 	}
-	if err := m.render(p); err != nil {
+	if err := m.render(ctx, p); err != nil {
 		return Outcome{}, err
 	}
+	launched = true
 	out, err := m.launch(ctx, p, launchSpec{resumeID: sid, kind: memory.KindResume}, progress)
+	if err != nil {
+		m.release(sid)
+	}
 	out.ResolvedBy = resolvedBy
 	return out, err
 }
@@ -94,9 +105,10 @@ func (m *Manager) Resume(ctx context.Context, t ResumeTask, progress ProgressFun
 func (m *Manager) resumeSandbox(t Task, k known) (string, error) {
 	orig := k.sandbox
 	if orig == "" {
-		var err error
-		if orig, err = m.sandboxFor(Task{Mode: t.Mode}); err != nil {
-			return "", err
+		// Not started here and Codex's store does not say: the mode's sandbox.
+		orig = codex.SandboxWorkspaceWrite
+		if t.Mode == ModeAnalysis {
+			orig = codex.SandboxReadOnly
 		}
 	}
 	if codex.SandboxRank(orig) > codex.SandboxRank(m.cfg.MaxSandbox) {
@@ -126,6 +138,11 @@ func (m *Manager) lookup(ctx context.Context, id string) (known, bool, error) {
 		if ok {
 			k := known{id: id, dir: s.Directory, sandbox: s.Sandbox, model: s.Model, feature: s.Feature, task: s.Task, updatedAt: s.UpdatedAt}
 			if len(runs) > 0 {
+				// The sandbox the session was started with, not a lower one a later
+				// turn asked for.
+				if runs[0].Sandbox != "" {
+					k.sandbox = runs[0].Sandbox
+				}
 				last := runs[len(runs)-1]
 				k.running = last.Status == memory.StatusRunning && last.Owner != m.owner && memory.ProcessAlive(last.Owner)
 			}
@@ -142,18 +159,30 @@ func (m *Manager) lookup(ctx context.Context, id string) (known, bool, error) {
 	return known{id: id, dir: s.Directory, model: s.Model, task: s.Task, updatedAt: s.UpdatedAt}, true, nil
 }
 
-func (m *Manager) runningHere(sessionID string) bool {
+// reserve claims a session for one resume; false when a turn of it is already running
+// or claimed in this process.
+func (m *Manager) reserve(sessionID string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.reserved[sessionID] {
+		return false
+	}
 	for _, r := range m.active {
 		r.mu.Lock()
 		id := r.sessionID
 		r.mu.Unlock()
 		if id == sessionID {
-			return true
+			return false
 		}
 	}
-	return false
+	m.reserved[sessionID] = true
+	return true
+}
+
+func (m *Manager) release(sessionID string) {
+	m.mu.Lock()
+	delete(m.reserved, sessionID)
+	m.mu.Unlock()
 }
 
 // candidates offers recent sessions (in or under dir first) to a caller whose id was

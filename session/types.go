@@ -85,7 +85,11 @@ func (o Outcome) Summary() string {
 	var b strings.Builder
 	switch o.Status {
 	case StatusRunning:
-		fmt.Fprintf(&b, "Codex session %s is still running; call get_session with this id to follow it.", o.SessionID)
+		id := o.SessionID
+		if id == "" {
+			id = o.RunID // codex has not reported the session id yet
+		}
+		fmt.Fprintf(&b, "Codex is still working (session %s, run %s); call get_session with %s and wait_seconds to follow it.", orUnknown(o.SessionID), o.RunID, id)
 	case StatusCompleted:
 		fmt.Fprintf(&b, "Codex session %s completed in %.1fs.", o.SessionID, float64(o.DurationMS)/1000)
 	default:

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -105,10 +106,10 @@ func (m *Manager) prepare(t Task, resume bool) (*prepared, error) {
 }
 
 // render builds the prompt once the directory is known (patterns resolve against it).
-func (m *Manager) render(p *prepared) error {
-	context := p.task.Context
+func (m *Manager) render(ctx context.Context, p *prepared) error {
+	text := p.task.Context
 	if p.dir != "" {
-		pats, err := prompts.Resolve(p.dir, context, 200)
+		pats, err := prompts.Resolve(ctx, p.dir, text, 200)
 		if err != nil {
 			return inputErr("context", err.Error(), "@{glob,glob} patterns relative to the directory")
 		}
@@ -118,10 +119,10 @@ func (m *Manager) render(p *prepared) error {
 			}
 		}
 		p.patterns = pats
-		context = prompts.Annotate(context, pats)
+		text = prompts.Annotate(text, pats)
 	}
 	if p.extraContext != "" {
-		context = joinNonEmpty(context, p.extraContext, "\n")
+		text = joinNonEmpty(text, p.extraContext, "\n")
 	}
 	mode := p.task.Mode
 	if mode == "" {
@@ -129,7 +130,7 @@ func (m *Manager) render(p *prepared) error {
 	}
 	p.prompt = prompts.Render(prompts.Fields{
 		Purpose: p.task.Purpose, Task: p.task.Task, Mode: mode,
-		Context: context, Expected: p.task.Expected, Rules: p.task.Rules,
+		Context: text, Expected: p.task.Expected, Rules: p.task.Rules,
 	})
 	if n := len([]rune(p.prompt)); n > MaxPromptChars {
 		return inputErr("task", "the prompt is "+strconv.Itoa(n)+" characters; codex accepts at most 1048576",

@@ -63,7 +63,11 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	}, session.Deps{
 		Runner: codex.NewRunner(o.codexBin, env, nil),
 		OpenMemory: func(ctx context.Context) (session.Memory, error) {
-			return memory.Open(ctx, filepath.Join(h.stateDir, "memory.db"), nil)
+			st, err := memory.Open(ctx, filepath.Join(h.stateDir, "memory.db"), nil)
+			if err != nil {
+				return nil, err // not a typed nil in the interface
+			}
+			return st, nil
 		},
 		Codex: rollout.New(h.codexHome, nil),
 	})

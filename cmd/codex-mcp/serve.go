@@ -31,7 +31,11 @@ func newManager(cfg Config) *session.Manager {
 	}, session.Deps{
 		Runner: codex.NewRunner(cfg.CodexBin, nil, logger),
 		OpenMemory: func(ctx context.Context) (session.Memory, error) {
-			return memory.Open(ctx, filepath.Join(cfg.StateDir, "memory.db"), logger)
+			st, err := memory.Open(ctx, filepath.Join(cfg.StateDir, "memory.db"), logger)
+			if err != nil {
+				return nil, err // not a typed nil in the interface
+			}
+			return st, nil
 		},
 		Codex:  rollout.New(cfg.CodexHome, logger),
 		Logger: logger,

@@ -197,7 +197,11 @@ func newOverheadRig(b *testing.B) overheadRig {
 	mgr := session.NewManager(session.Config{DefaultDir: dir, Templates: prompts.Templates{}}, session.Deps{
 		Runner: codex.NewRunner(bin, env, nil),
 		OpenMemory: func(ctx context.Context) (session.Memory, error) {
-			return memory.Open(ctx, filepath.Join(b.TempDir(), "memory.db"), nil)
+			st, err := memory.Open(ctx, filepath.Join(b.TempDir(), "memory.db"), nil)
+			if err != nil {
+				return nil, err // not a typed nil in the interface
+			}
+			return st, nil
 		},
 		Codex: rollout.New(home, nil),
 	})

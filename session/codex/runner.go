@@ -202,6 +202,19 @@ loop:
 	res.Finish()
 	if killer != nil {
 		killer.finish()
+	} else {
+		// Whatever codex left running in its group (a background command) dies with the
+		// run: nothing of it may outlive the turn unsupervised.
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+	}
+	if errors.Is(werr, exec.ErrWaitDelay) {
+		// codex exited, but something it started still held stdout; the exit status
+		// is codex's own.
+		res.Warnings = append(res.Warnings, "a process codex started kept its output open after codex exited; it was killed")
+		werr = nil
+		if cmd.ProcessState != nil && !cmd.ProcessState.Success() {
+			werr = &exec.ExitError{ProcessState: cmd.ProcessState}
+		}
 	}
 	res.EndedAt = time.Now()
 	res.Stderr = stderr.String()
@@ -213,9 +226,12 @@ loop:
 	return res, nil
 }
 
-// classify decides how a run that ended on its own went.
+// classify decides how a run that ended on its own went. codex reports retries
+// ("Reconnecting... 1/5") as error events; a turn that then completed and exited 0 did
+// complete, and those errors are only warnings.
 func classify(res *Result, werr error) (string, string) {
-	if werr == nil && res.TurnDone && !res.TurnFailed && len(res.Errors) == 0 {
+	if werr == nil && res.TurnDone && !res.TurnFailed {
+		res.Warnings = append(res.Warnings, res.Errors...)
 		return StatusCompleted, ""
 	}
 	why := ""
