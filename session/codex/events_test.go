@@ -1,6 +1,7 @@
 package codex
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -114,5 +115,30 @@ Options:
 	}
 	if CompareVersions("0.125.0", "0.169.0") >= 0 || CompareVersions("codex-cli 1.2.3", "1.2.3") != 0 {
 		t.Error("CompareVersions")
+	}
+}
+
+func TestClassify(t *testing.T) {
+	cases := []struct {
+		name   string
+		res    Result
+		werr   error
+		status string
+		warns  int
+	}{
+		{"clean", Result{Transcript: Transcript{TurnDone: true}}, nil, StatusCompleted, 0},
+		{"retried then completed", Result{Transcript: Transcript{TurnDone: true, Errors: []string{"Reconnecting... 1/5"}}}, nil, StatusCompleted, 1},
+		{"turn failed", Result{Transcript: Transcript{TurnFailed: true, Errors: []string{"model overloaded"}}}, nil, StatusFailed, 0},
+		{"exited early", Result{Stderr: "WARNING: x\nError: no rollout found for thread id abc\n", ExitCode: 1}, errors.New("exit status 1"), StatusFailed, 0},
+	}
+	for _, c := range cases {
+		status, why := classify(&c.res, c.werr)
+		if status != c.status || len(c.res.Warnings) != c.warns || (status == StatusFailed && why == "") {
+			t.Errorf("%s: %s %q warnings %v", c.name, status, why, c.res.Warnings)
+		}
+	}
+	res := Result{Stderr: "Error: no rollout found for thread id abc\nStack backtrace:\n   0: <unknown>\n", ExitCode: 1}
+	if _, why := classify(&res, errors.New("exit status 1")); !strings.Contains(why, "no rollout found") {
+		t.Errorf("stderr reason: %q", why)
 	}
 }
