@@ -6,10 +6,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/codex-mcp/codex-mcp/internal/testenv"
 	"github.com/codex-mcp/codex-mcp/session"
 )
 
@@ -172,7 +172,7 @@ func TestIntegrationModelDownFailsWithinTimeout(t *testing.T) {
 
 func TestIntegrationClientCancellationKillsCodex(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
-	marker := strconv.Itoa(400000 + int(time.Now().UnixNano()%99999))
+	marker := testenv.Marker()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	done := make(chan struct{})
@@ -182,19 +182,15 @@ func TestIntegrationClientCancellationKillsCodex(t *testing.T) {
 		// The client sends notifications/cancelled when ctx ends.
 		_, _ = callNoFatal(h, ctx, "start_session", req)
 	}()
-	pid := waitForCmdline(t, "sleep\x00"+marker+"\x00")
+	pid := testenv.WaitForProcess(t, "sleep\x00"+marker+"\x00")
 	cancel()
 	cancelled := time.Now()
-	deadline := cancelled.Add(time.Second)
-	for processAlive(pid) && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if processAlive(pid) {
+	if !testenv.GoneWithin(pid, time.Second) {
 		t.Fatalf("codex's command still running %s after cancellation", time.Since(cancelled))
 	}
 	<-done
 	// The run is recorded as cancelled.
-	deadline = time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
 		if noCodexLeft(t) {
 			return
@@ -227,45 +223,12 @@ func noCodexLeft(t *testing.T) bool {
 		}
 		args := strings.Split(string(data), "\x00")
 		if len(args) > 2 && strings.Contains(strings.Join(args, " "), "exec --json") && (bin == "" || strings.Contains(args[0]+args[1], filepath.Base(filepath.Dir(filepath.Dir(bin))))) {
-			if pid, _ := strconv.Atoi(e.Name()); processAlive(pid) {
+			if pid, _ := strconv.Atoi(e.Name()); testenv.Alive(pid) {
 				return false
 			}
 		}
 	}
 	return true
-}
-
-func waitForCmdline(t *testing.T, cmdline string) int {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil {
-				continue
-			}
-			if data, err := os.ReadFile("/proc/" + e.Name() + "/cmdline"); err == nil && string(data) == cmdline {
-				return pid
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("codex never ran the command")
-	return 0
-}
-
-func processAlive(pid int) bool {
-	if syscall.Kill(pid, 0) != nil {
-		return false
-	}
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || !strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z")
 }
 
 func TestIntegrationMegabytePromptThroughTool(t *testing.T) {

@@ -19,10 +19,18 @@ import (
 	"github.com/codex-mcp/codex-mcp/internal/testenv"
 )
 
-// serverEnv is the environment of a codex-mcp process sharing stateDir and codexHome.
-func serverEnv(t *testing.T, codexBin, codexHome, stateDir, work string) []string {
-	return append(os.Environ(), "CODEX_HOME="+codexHome, "CODEX_MCP_CODEX_BIN="+codexBin,
-		"CODEX_MCP_STATE_DIR="+stateDir, "CODEX_MCP_DEFAULT_DIR="+work)
+// rig builds the server and the environment its processes share: the real codex, the
+// fake model, one CODEX_HOME, one state directory and a default working directory.
+func rig(t *testing.T) (bin string, env []string, work, codexHome string) {
+	t.Helper()
+	codexBin := testenv.CodexBin(t)
+	model := testenv.Model(t)
+	codexHome = testenv.CodexHome(t, model.URL())
+	bin = buildServer(t)
+	work = t.TempDir()
+	env = append(os.Environ(), "CODEX_HOME="+codexHome, "CODEX_MCP_CODEX_BIN="+codexBin,
+		"CODEX_MCP_STATE_DIR="+t.TempDir(), "CODEX_MCP_DEFAULT_DIR="+work)
+	return bin, env, work, codexHome
 }
 
 type stdioServer struct {
@@ -75,12 +83,7 @@ func (s *stdioServer) call(t *testing.T, name string, args map[string]any) map[s
 // TestIntegrationKilledServerRunIsInterrupted: a server killed with SIGKILL mid-run leaves
 // its run "interrupted" for the next server, and nothing else is lost.
 func TestIntegrationKilledServerRunIsInterrupted(t *testing.T) {
-	codexBin := testenv.CodexBin(t)
-	model := testenv.Model(t)
-	home := testenv.CodexHome(t, model.URL())
-	bin := buildServer(t)
-	state, work := t.TempDir(), t.TempDir()
-	env := serverEnv(t, codexBin, home, state, work)
+	bin, env, _, home := rig(t)
 
 	first := startServer(t, bin, env)
 	done := first.call(t, "start_session", map[string]any{"task": "finished work\nREPLY: kept"})
@@ -138,12 +141,7 @@ func codexRunning(home string) bool {
 // TestIntegrationTwoServersShareMemory: two server processes on one state dir, writing at
 // once, lose nothing.
 func TestIntegrationTwoServersShareMemory(t *testing.T) {
-	codexBin := testenv.CodexBin(t)
-	model := testenv.Model(t)
-	home := testenv.CodexHome(t, model.URL())
-	bin := buildServer(t)
-	state, work := t.TempDir(), t.TempDir()
-	env := serverEnv(t, codexBin, home, state, work)
+	bin, env, _, _ := rig(t)
 	servers := []*stdioServer{startServer(t, bin, env), startServer(t, bin, env)}
 	const perServer = 3
 	var wg sync.WaitGroup
@@ -184,12 +182,7 @@ func TestIntegrationTwoServersShareMemory(t *testing.T) {
 }
 
 func TestIntegrationSessionsCommand(t *testing.T) {
-	codexBin := testenv.CodexBin(t)
-	model := testenv.Model(t)
-	home := testenv.CodexHome(t, model.URL())
-	bin := buildServer(t)
-	state, work := t.TempDir(), t.TempDir()
-	env := serverEnv(t, codexBin, home, state, work)
+	bin, env, work, _ := rig(t)
 	s := startServer(t, bin, env)
 	out := s.call(t, "start_session", map[string]any{"task": "terminal listing\nREPLY: ok", "feature": "billing"})
 	cmd := exec.Command(bin, "sessions")
@@ -218,12 +211,7 @@ func TestIntegrationSessionsCommand(t *testing.T) {
 }
 
 func TestIntegrationDecideCommand(t *testing.T) {
-	codexBin := testenv.CodexBin(t)
-	model := testenv.Model(t)
-	home := testenv.CodexHome(t, model.URL())
-	bin := buildServer(t)
-	state, work := t.TempDir(), t.TempDir()
-	env := serverEnv(t, codexBin, home, state, work)
+	bin, env, work, _ := rig(t)
 	s := startServer(t, bin, env)
 	out := s.call(t, "start_session", map[string]any{"task": "Implement user profile\nREPLY: profile done"})
 	// Flags after the task, as the README shows.

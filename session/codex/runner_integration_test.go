@@ -4,9 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -156,7 +154,7 @@ func TestIntegrationCancelKillsCodexAndChildren(t *testing.T) {
 	dir := t.TempDir()
 	// The sandbox runs commands in their own pid namespace, so the child is found by a
 	// marker in its argv rather than by a pid it reports.
-	marker := strconv.Itoa(300000 + int(time.Now().UnixNano()%99999))
+	marker := testenv.Marker()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var codexPid int
@@ -174,7 +172,7 @@ func TestIntegrationCancelKillsCodexAndChildren(t *testing.T) {
 		})
 		ch <- out{res, err}
 	}()
-	childPid := waitForProcess(t, "sleep\x00"+marker+"\x00")
+	childPid := testenv.WaitForProcess(t, "sleep\x00"+marker+"\x00")
 	cancel()
 	cancelled := time.Now()
 	o := <-ch
@@ -185,48 +183,10 @@ func TestIntegrationCancelKillsCodexAndChildren(t *testing.T) {
 		t.Fatalf("status %q", o.res.Status)
 	}
 	for _, pid := range []int{codexPid, childPid} {
-		deadline := cancelled.Add(time.Second)
-		for alive(pid) && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
-		if alive(pid) {
+		if !testenv.GoneWithin(pid, time.Second-time.Since(cancelled)) {
 			t.Fatalf("pid %d still alive a second after cancellation", pid)
 		}
 	}
-}
-
-func waitForProcess(t *testing.T, cmdline string) int {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil {
-				continue
-			}
-			if data, err := os.ReadFile("/proc/" + e.Name() + "/cmdline"); err == nil && string(data) == cmdline {
-				return pid
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("codex never ran the command")
-	return 0
-}
-
-// alive reports whether pid exists and is not a zombie.
-func alive(pid int) bool {
-	if syscall.Kill(pid, 0) != nil {
-		return false
-	}
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || !strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z")
 }
 
 func TestIntegrationMegabytePrompt(t *testing.T) {

@@ -1,0 +1,63 @@
+package testenv
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// WaitForProcess returns the pid of the first process whose /proc cmdline is exactly
+// cmdline (arguments joined and ended by NUL), waiting up to a minute. Commands codex
+// runs live in the sandbox's pid namespace, so tests find them by a marker in their argv
+// rather than by a pid they report.
+func WaitForProcess(t testing.TB, cmdline string) int {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			if data, err := os.ReadFile("/proc/" + e.Name() + "/cmdline"); err == nil && string(data) == cmdline {
+				return pid
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no process %q appeared", strings.ReplaceAll(cmdline, "\x00", " "))
+	return 0
+}
+
+// Alive reports whether pid exists and is not a zombie.
+func Alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || !strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z")
+}
+
+// GoneWithin waits up to d for pid to be gone and reports whether it is.
+func GoneWithin(pid int, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for Alive(pid) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	return !Alive(pid)
+}
+
+// Marker is a number unlikely to appear in any other process's argv, for
+// WaitForProcess (e.g. "sleep <marker>").
+func Marker() string {
+	return strconv.Itoa(300000 + int(time.Now().UnixNano()%600000))
+}
