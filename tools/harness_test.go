@@ -17,9 +17,6 @@ import (
 	"github.com/codex-mcp/codex-mcp/internal/testenv"
 	"github.com/codex-mcp/codex-mcp/prompts"
 	"github.com/codex-mcp/codex-mcp/session"
-	"github.com/codex-mcp/codex-mcp/session/codex"
-	"github.com/codex-mcp/codex-mcp/session/memory"
-	"github.com/codex-mcp/codex-mcp/session/rollout"
 	"github.com/codex-mcp/codex-mcp/tools"
 )
 
@@ -60,17 +57,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	h.mgr = session.NewManager(session.Config{
 		DefaultDir: h.dir, MaxSandbox: o.maxSandbox, Timeout: 2 * time.Minute, IdleTimeout: o.idleTimeout,
 		Templates: prompts.Templates{Dirs: []string{filepath.Join(h.stateDir, "templates")}},
-	}, session.Deps{
-		Runner: codex.NewRunner(o.codexBin, env, nil),
-		OpenMemory: func(ctx context.Context) (session.Memory, error) {
-			st, err := memory.Open(ctx, filepath.Join(h.stateDir, "memory.db"), nil)
-			if err != nil {
-				return nil, err // not a typed nil in the interface
-			}
-			return st, nil
-		},
-		Codex: rollout.New(h.codexHome, nil),
-	})
+	}, session.RealDeps(o.codexBin, env, filepath.Join(h.stateDir, "memory.db"), h.codexHome, nil))
 	t.Cleanup(h.mgr.Close)
 	s := tools.NewServer(tools.Config{Name: "codex-mcp", Version: "test"}, h.mgr, nil)
 	c, err := client.NewInProcessClient(s)

@@ -10,9 +10,6 @@ import (
 
 	"github.com/codex-mcp/codex-mcp/prompts"
 	"github.com/codex-mcp/codex-mcp/session"
-	"github.com/codex-mcp/codex-mcp/session/codex"
-	"github.com/codex-mcp/codex-mcp/session/memory"
-	"github.com/codex-mcp/codex-mcp/session/rollout"
 	"github.com/codex-mcp/codex-mcp/tools"
 )
 
@@ -28,18 +25,7 @@ func newManager(cfg Config) *session.Manager {
 	return session.NewManager(session.Config{
 		DefaultDir: cfg.DefaultDir, MaxSandbox: cfg.MaxSandbox, Timeout: cfg.Timeout,
 		IdleTimeout: cfg.IdleTimeout, Templates: templates,
-	}, session.Deps{
-		Runner: codex.NewRunner(cfg.CodexBin, nil, logger),
-		OpenMemory: func(ctx context.Context) (session.Memory, error) {
-			st, err := memory.Open(ctx, filepath.Join(cfg.StateDir, "memory.db"), logger)
-			if err != nil {
-				return nil, err // not a typed nil in the interface
-			}
-			return st, nil
-		},
-		Codex:  rollout.New(cfg.CodexHome, logger),
-		Logger: logger,
-	})
+	}, session.RealDeps(cfg.CodexBin, nil, filepath.Join(cfg.StateDir, "memory.db"), cfg.CodexHome, logger))
 }
 
 func serve(ctx context.Context, cfg Config) error {

@@ -22,8 +22,6 @@ import (
 	"github.com/codex-mcp/codex-mcp/prompts"
 	"github.com/codex-mcp/codex-mcp/session"
 	"github.com/codex-mcp/codex-mcp/session/codex"
-	"github.com/codex-mcp/codex-mcp/session/memory"
-	"github.com/codex-mcp/codex-mcp/session/rollout"
 	"github.com/codex-mcp/codex-mcp/tools"
 )
 
@@ -194,17 +192,7 @@ func newOverheadRig(b *testing.B) overheadRig {
 	dir := b.TempDir()
 	task := "benchmark task\nRUN: echo hi\nREPLY: done"
 
-	mgr := session.NewManager(session.Config{DefaultDir: dir, Templates: prompts.Templates{}}, session.Deps{
-		Runner: codex.NewRunner(bin, env, nil),
-		OpenMemory: func(ctx context.Context) (session.Memory, error) {
-			st, err := memory.Open(ctx, filepath.Join(b.TempDir(), "memory.db"), nil)
-			if err != nil {
-				return nil, err // not a typed nil in the interface
-			}
-			return st, nil
-		},
-		Codex: rollout.New(home, nil),
-	})
+	mgr := session.NewManager(session.Config{DefaultDir: dir, Templates: prompts.Templates{}}, session.RealDeps(bin, env, filepath.Join(b.TempDir(), "memory.db"), home, nil))
 	b.Cleanup(mgr.Close)
 	c, err := client.NewInProcessClient(tools.NewServer(tools.Config{Name: "codex-mcp", Version: "bench"}, mgr, nil))
 	if err != nil {
