@@ -43,8 +43,14 @@ lint:
 	$(GO) vet ./...
 	test -z "$$(gofmt -l .)"
 
+# The figures in the README: whole-process benchmarks (each reports medians of runs that
+# alternate with their baseline), then the 10,000-session listing and decision ones.
 bench: codex
-	CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) $(GO) test -run '^$$' -bench . -benchtime 10x -count 5 ./...
+	CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) $(GO) test -run '^$$' -bench 'Startup' -benchtime 40x -count 3 ./internal/bench
+	CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) $(GO) test -run '^$$' -bench 'IdleRSS' -benchtime 5x -count 3 ./internal/bench
+	CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) $(GO) test -run '^$$' -bench 'Overhead|Concurrent' -benchtime 10x -count 3 ./internal/bench
+	$(GO) test -run '^$$' -bench . -benchtime 20x -count 5 ./session
+	$(GO) test -run '^$$' -bench 'Decide10k' -count 5 ./session/decide
 
 clean:
 	rm -rf bin $(TOOLS)

@@ -3,7 +3,6 @@ package tools_test
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -53,7 +52,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 		o.modelURL = h.model.URL()
 	}
 	h.codexHome = testenv.CodexHome(t, o.modelURL)
-	env := append(os.Environ(), "CODEX_HOME="+h.codexHome)
+	env := testenv.Env(t, h.codexHome)
 	h.mgr = session.NewManager(session.Config{
 		DefaultDir: h.dir, MaxSandbox: o.maxSandbox, Timeout: 2 * time.Minute, IdleTimeout: o.idleTimeout,
 		Templates: prompts.Templates{Dirs: []string{filepath.Join(h.stateDir, "templates")}},

@@ -29,7 +29,7 @@ func (h *harness) list(args map[string]any) session.SessionList {
 func (h *harness) runExternal(dir, prompt string) {
 	h.t.Helper()
 	cmd := exec.Command(testenv.CodexBin(h.t), "exec", "--json", "--skip-git-repo-check", "--sandbox", "read-only", "--cd", dir, "-")
-	cmd.Env = append(os.Environ(), "CODEX_HOME="+h.codexHome)
+	cmd.Env = testenv.Env(h.t, h.codexHome)
 	cmd.Stdin = strings.NewReader(prompt)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		h.t.Fatalf("codex exec: %v\n%s", err, out)

@@ -28,7 +28,7 @@ func rig(t *testing.T) (bin string, env []string, work, codexHome string) {
 	codexHome = testenv.CodexHome(t, model.URL())
 	bin = buildServer(t)
 	work = t.TempDir()
-	env = append(os.Environ(), "CODEX_HOME="+codexHome, "CODEX_MCP_CODEX_BIN="+codexBin,
+	env = testenv.Env(t, codexHome, "CODEX_MCP_CODEX_BIN="+codexBin,
 		"CODEX_MCP_STATE_DIR="+t.TempDir(), "CODEX_MCP_DEFAULT_DIR="+work)
 	return bin, env, work, codexHome
 }

@@ -33,8 +33,8 @@ func TestIntegrationStdioServer(t *testing.T) {
 	home := testenv.CodexHome(t, model.URL())
 	bin := buildServer(t)
 	work := t.TempDir()
-	env := append(os.Environ(),
-		"CODEX_HOME="+home, "CODEX_MCP_CODEX_BIN="+codexBin, "CODEX_MCP_STATE_DIR="+t.TempDir(),
+	env := testenv.Env(t, home,
+		"CODEX_MCP_CODEX_BIN="+codexBin, "CODEX_MCP_STATE_DIR="+t.TempDir(),
 		"CODEX_MCP_DEFAULT_DIR="+work, "CODEX_MCP_LOG_LEVEL=debug")
 	c, err := client.NewStdioMCPClient(bin, env)
 	if err != nil {

@@ -188,7 +188,7 @@ func newOverheadRig(b *testing.B) overheadRig {
 	bin := testenv.CodexBin(b)
 	model := testenv.Model(b)
 	home := testenv.CodexHome(b, model.URL())
-	env := append(os.Environ(), "CODEX_HOME="+home)
+	env := testenv.Env(b, home)
 	dir := b.TempDir()
 	task := "benchmark task\nRUN: echo hi\nREPLY: done"
 

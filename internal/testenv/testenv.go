@@ -114,3 +114,19 @@ stream_idle_timeout_ms = 300000
 		t.Fatal(err)
 	}
 }
+
+// Env is the environment codex runs with in tests: this process's, with CODEX_HOME set
+// and HOME pointed at an empty directory, so the login shell codex runs commands in
+// (`bash -lc`) does not source the machine's ~/.bashrc (here, pyenv's init leaves
+// rehash processes behind on every command, loading the machine and skewing timings).
+func Env(t testing.TB, codexHome string, extra ...string) []string {
+	t.Helper()
+	env := make([]string, 0, len(os.Environ())+2+len(extra))
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "CODEX_HOME=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "HOME="+t.TempDir(), "CODEX_HOME="+codexHome)
+	return append(env, extra...)
+}

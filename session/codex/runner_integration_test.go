@@ -16,7 +16,7 @@ func newRunner(t *testing.T, modelURL string) (*codex.Runner, string) {
 	t.Helper()
 	bin := testenv.CodexBin(t)
 	home := testenv.CodexHome(t, modelURL)
-	env := append(os.Environ(), "CODEX_HOME="+home)
+	env := testenv.Env(t, home)
 	return codex.NewRunner(bin, env, nil), home
 }
 

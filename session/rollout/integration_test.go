@@ -24,7 +24,7 @@ func codexRun(t *testing.T, bin, home, dir, prompt string, extra ...string) stri
 	args = append(args, "-")
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdin = strings.NewReader(prompt)
-	cmd.Env = append(os.Environ(), "CODEX_HOME="+home)
+	cmd.Env = testenv.Env(t, home)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -72,7 +72,7 @@ func TestIntegrationRealCodexStore(t *testing.T) {
 	archived := ""
 	if hasSubcommand(t, bin, "archive") {
 		cmd := exec.Command(bin, "archive", elsewhere)
-		cmd.Env = append(os.Environ(), "CODEX_HOME="+home)
+		cmd.Env = testenv.Env(t, home)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("codex archive: %v\n%s", err, out)
 		}
