@@ -111,6 +111,17 @@ func TestIntegrationDecideThenRun(t *testing.T) {
 	if s7.SessionID != s1.SessionID || !strings.HasPrefix(s7.ResolvedBy, "decision tree") {
 		t.Fatalf("resume without id: %s (%s)", s7.SessionID, s7.ResolvedBy)
 	}
+	// A new conversation starts fresh, unless it explicitly continues earlier work, which
+	// memory then finds across conversations.
+	fresh := h.decide(map[string]any{"task": "Add rate limiting to the gateway", "conversation_id": "tomorrow"})
+	if fresh.Decision.Decision != "new" || !answered(fresh, "first", "yes") {
+		t.Fatalf("new conversation: %s", pathOf(fresh))
+	}
+	cont := h.decide(map[string]any{"task": "Continue the JWT auth work from yesterday: add token revocation", "conversation_id": "tomorrow"})
+	if cont.Decision.Decision != "resume" || cont.SessionID != s1.SessionID {
+		t.Fatalf("continuing across conversations: %s", pathOf(cont))
+	}
+
 	if res := h.call(t.Context(), "decide_resume", map[string]any{"task": "x", "relation": "maybe"}); !res.IsError || !strings.Contains(text(res), "relation") || !strings.Contains(text(res), "needs_context") {
 		t.Fatalf("bad relation: %s", text(res))
 	}

@@ -245,3 +245,19 @@ func TestIntegrationDecideCommand(t *testing.T) {
 		t.Fatal("decide without a task should fail")
 	}
 }
+
+func TestIntegrationDoctorCommand(t *testing.T) {
+	bin, env, _, _ := rig(t)
+	cmd := exec.Command(bin, "doctor")
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "✓ codex CLI:") || !strings.Contains(string(out), "✓ conversation memory:") {
+		t.Fatalf("doctor: %v\n%s", err, out)
+	}
+	cmd = exec.Command(bin, "doctor")
+	cmd.Env = append(env, "CODEX_MCP_CODEX_BIN=/nonexistent/codex")
+	out, err = cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "✗ codex CLI") || !strings.Contains(string(out), "npm install -g @openai/codex") {
+		t.Fatalf("doctor without codex: %v\n%s", err, out)
+	}
+}
