@@ -68,11 +68,13 @@ func NewServer(cfg Config, sessions Sessions, logger *slog.Logger) *server.MCPSe
 				s.AddTool(t.tool, t.handler)
 			}
 			h.addResources(s)
+			h.addPrompts(s)
 		})
 	})
 	s = server.NewMCPServer(cfg.Name, cfg.Version,
 		server.WithToolCapabilities(false),
 		server.WithResourceCapabilities(false, false),
+		server.WithPromptCapabilities(false),
 		server.WithInstructions(instructions),
 		server.WithInputSchemaValidation(),
 		server.WithOutputSchemaValidation(),

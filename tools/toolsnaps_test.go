@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -77,5 +78,40 @@ func TestToolSnapshots(t *testing.T) {
 		if !seen[e.Name()] {
 			t.Errorf("snapshot %s has no tool any more; delete it", e.Name())
 		}
+	}
+}
+
+func TestDelegatePrompt(t *testing.T) {
+	mgr := session.NewManager(session.Config{DefaultDir: t.TempDir()}, session.Deps{})
+	defer mgr.Close()
+	c, err := client.NewInProcessClient(tools.NewServer(tools.Config{Name: "codex-mcp", Version: "test"}, mgr, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	if _, err := c.Initialize(t.Context(), init); err != nil {
+		t.Fatal(err)
+	}
+	req := mcp.GetPromptRequest{}
+	req.Params.Name = "delegate_to_codex"
+	req.Params.Arguments = map[string]string{"task": "Add profile validation", "mode": "write", "context": "@{src/profile/**/*}"}
+	res, err := c.GetPrompt(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := res.Messages[0].Content.(mcp.TextContent).Text
+	for _, want := range []string{"decide_resume", `"task":"Add profile validation"`, `"mode": "write"`, "TASK: Add profile validation\nMODE: write\nCONTEXT: @{src/profile/**/*}"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("prompt lacks %q:\n%s", want, text)
+		}
+	}
+	req.Params.Arguments = map[string]string{}
+	if _, err := c.GetPrompt(t.Context(), req); err == nil {
+		t.Error("a prompt without task should be refused")
 	}
 }
