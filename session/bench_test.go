@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -15,29 +16,68 @@ import (
 )
 
 var (
-	storeOnce sync.Once
-	codexHome string
-	storeErr  error
+	storesMu sync.Mutex
+	stores   = map[int]string{}
 )
 
-// bigCodexStore is a Codex store of 10,000 sessions, written once per test binary.
-func bigCodexStore(b *testing.B) string {
-	storeOnce.Do(func() {
-		codexHome, storeErr = tempDir("codex-mcp-bench-store")
-		if storeErr != nil {
-			return
-		}
-		base := time.Now().Add(-10000 * time.Minute)
-		for _, s := range storegen.Generate(10000, base) {
-			if _, storeErr = storegen.Write(codexHome, s); storeErr != nil {
-				return
-			}
-		}
-	})
-	if storeErr != nil {
-		b.Fatal(storeErr)
+// codexStore is a Codex store of n sessions, written once per test binary.
+func codexStore(b *testing.B, n int) string {
+	storesMu.Lock()
+	defer storesMu.Unlock()
+	if home, ok := stores[n]; ok {
+		return home
 	}
-	return codexHome
+	home, err := tempDir("codex-mcp-bench-store")
+	if err != nil {
+		b.Fatal(err)
+	}
+	base := time.Now().Add(-time.Duration(n) * time.Minute)
+	for _, s := range storegen.Generate(n, base) {
+		if _, err := storegen.Write(home, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	stores[n] = home
+	return home
+}
+
+func bigCodexStore(b *testing.B) string { return codexStore(b, 10000) }
+
+// BenchmarkListSessionsMemory: heap kept by a Manager after listing pages of a store
+// of 1,000 and of 10,000 sessions, and after a query that reads every session. Target:
+// flat as the store grows.
+func BenchmarkListSessionsMemory(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) {
+			home := codexStore(b, n)
+			mem := openMemory(b)
+			var firstPage, afterScan float64
+			for i := 0; i < b.N; i++ {
+				before := heapInUse()
+				m := newBenchManager(b, home, mem)
+				for range 5 {
+					if _, err := m.List(b.Context(), session.ListQuery{IncludeExternal: true}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				firstPage = float64(heapInUse()-before) / 1024
+				if _, err := m.List(b.Context(), session.ListQuery{IncludeExternal: true, Query: "no session has this text"}); err != nil {
+					b.Fatal(err)
+				}
+				afterScan = float64(heapInUse()-before) / 1024
+				runtime.KeepAlive(m)
+			}
+			b.ReportMetric(firstPage, "KiB-after-pages")
+			b.ReportMetric(afterScan, "KiB-after-full-scan")
+		})
+	}
+}
+
+func heapInUse() int64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapInuse)
 }
 
 func newBenchManager(b *testing.B, home string, mem session.Memory) *session.Manager {

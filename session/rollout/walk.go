@@ -264,6 +264,25 @@ func (s *Store) listTree(ctx context.Context, q query) (Page, error) {
 	return page, nil
 }
 
+// maxCachedHeads bounds the head cache (~450 bytes an entry), so a query that reads a
+// huge store once does not keep all of it: memory stays flat as the store grows.
+const maxCachedHeads = 4096
+
+// cacheHead stores e, first dropping a quarter of the cache when it is full (which
+// quarter does not matter: a dropped head is re-read on demand). Callers hold s.mu.
+func (s *Store) cacheHead(path string, e cacheEntry) {
+	if _, ok := s.heads[path]; !ok && len(s.heads) >= maxCachedHeads {
+		drop := maxCachedHeads / 4
+		for k := range s.heads {
+			delete(s.heads, k)
+			if drop--; drop == 0 {
+				break
+			}
+		}
+	}
+	s.heads[path] = e
+}
+
 // loadHeads returns the heads of refs (nil for unreadable files), from the cache where
 // the file is unchanged and otherwise by reading it, several files at a time. fresh
 // counts the files actually read.
@@ -305,7 +324,7 @@ func (s *Store) loadHeads(ctx context.Context, refs []fileRef) (heads []*head, f
 					heads[i] = &h
 				}
 				s.mu.Lock()
-				s.heads[r.path] = e
+				s.cacheHead(r.path, e)
 				s.mu.Unlock()
 			}
 		})
