@@ -164,3 +164,19 @@ func firstLine(s string, n int) string {
 func inputErr(field, problem, accepted string) *InputError {
 	return &InputError{Field: field, Problem: problem, Accepted: accepted}
 }
+
+// TaskLine is the line a person recognises a task by: the TASK line of a prompt in the
+// seed's layout, else its first line, cut to n runes.
+func TaskLine(s string, n int) string {
+	if i := strings.Index(s, "TASK:"); i >= 0 {
+		s = s[i+len("TASK:"):]
+	}
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n]) + "…"
+	}
+	return s
+}

@@ -44,7 +44,7 @@ func detailText(d session.SessionDetail) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Session %s (%s, %s) in %s, %d turn(s).\n", d.SessionID, d.Status, d.Source, d.Directory, d.Turns)
 	for i, r := range d.Runs {
-		fmt.Fprintf(&b, "%d. %s: %s\n", i+1, r.Status, oneLine(r.Task, 100))
+		fmt.Fprintf(&b, "%d. %s: %s\n", i+1, r.Status, session.TaskLine(r.Task, 100))
 	}
 	if len(d.FilesChanged) > 0 {
 		fmt.Fprintf(&b, "Files changed: %s\n", strings.Join(d.FilesChanged, ", "))

@@ -61,27 +61,11 @@ func listText(l session.SessionList) string {
 		if s.Feature != "" {
 			feature = " [" + s.Feature + "]"
 		}
-		fmt.Fprintf(&b, "%d. %s%s (%s, %s, %s) %s\n   %s\n", i+1, oneLine(s.Task, 80), feature,
+		fmt.Fprintf(&b, "%d. %s%s (%s, %s, %s) %s\n   %s\n", i+1, session.TaskLine(s.Task, 80), feature,
 			s.UpdatedAt.Local().Format("2006-01-02 15:04"), s.Status, s.Source, s.SessionID, s.Directory)
 	}
 	if l.NextCursor != "" {
 		b.WriteString("More: pass cursor " + l.NextCursor)
 	}
 	return b.String()
-}
-
-func oneLine(s string, n int) string {
-	s = strings.TrimSpace(s)
-	for _, p := range []string{"PURPOSE:", "TASK:"} {
-		if i := strings.Index(s, "TASK:"); i >= 0 && p == "PURPOSE:" {
-			s = strings.TrimSpace(s[i+len("TASK:"):])
-		}
-	}
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	if r := []rune(s); len(r) > n {
-		s = string(r[:n]) + "…"
-	}
-	return s
 }

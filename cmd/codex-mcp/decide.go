@@ -35,7 +35,7 @@ func decideCmd(ctx context.Context, cfg Config, w io.Writer) error {
 		if i == 0 {
 			fmt.Fprintln(w, "\nCandidates:")
 		}
-		fmt.Fprintf(w, "  %.2f  %s  %s  %s\n", c.Score, c.SessionID, c.Directory, taskLine(c.Task, 60))
+		fmt.Fprintf(w, "  %.2f  %s  %s  %s\n", c.Score, c.SessionID, c.Directory, session.TaskLine(c.Task, 60))
 	}
 	args, _ := json.Marshal(d.SuggestedCall.Arguments)
 	fmt.Fprintf(w, "\nSuggested call: %s %s\n", d.SuggestedCall.Tool, args)

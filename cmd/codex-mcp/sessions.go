@@ -34,7 +34,7 @@ func sessionsCmd(ctx context.Context, cfg Config, w io.Writer) error {
 	fmt.Fprintln(tw, "UPDATED\tSTATUS\tFEATURE\tSESSION\tDIRECTORY\tTASK")
 	for _, s := range list.Sessions {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.UpdatedAt.Local().Format("2006-01-02 15:04"), s.Status,
-			orDash(s.Feature), s.SessionID, s.Directory, taskLine(s.Task, 60))
+			orDash(s.Feature), s.SessionID, s.Directory, session.TaskLine(s.Task, 60))
 	}
 	return tw.Flush()
 }
@@ -42,21 +42,6 @@ func sessionsCmd(ctx context.Context, cfg Config, w io.Writer) error {
 func orDash(s string) string {
 	if s == "" {
 		return "-"
-	}
-	return s
-}
-
-// taskLine shows the TASK line of a seed-style prompt, else its first line.
-func taskLine(s string, n int) string {
-	if i := strings.Index(s, "TASK:"); i >= 0 {
-		s = s[i+len("TASK:"):]
-	}
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	if r := []rune(s); len(r) > n {
-		s = string(r[:n]) + "…"
 	}
 	return s
 }
