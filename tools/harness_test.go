@@ -59,6 +59,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	}, session.RealDeps(o.codexBin, env, filepath.Join(h.stateDir, "memory.db"), h.codexHome, nil))
 	t.Cleanup(h.mgr.Close)
 	s := tools.NewServer(tools.Config{Name: "codex-mcp", Version: "test"}, h.mgr, nil)
+	// Progress notifications are collected from the first message on.
 	c, err := client.NewInProcessClient(s)
 	if err != nil {
 		t.Fatal(err)
@@ -73,15 +74,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 			}
 		}
 	})
-	if err := c.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "codex-mcp-test", Version: "1"}
-	if _, err := c.Initialize(t.Context(), init); err != nil {
-		t.Fatal(err)
-	}
+	initialize(t, c)
 	h.client = c
 	return h
 }

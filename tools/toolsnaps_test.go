@@ -7,32 +7,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
-
-	"github.com/codex-mcp/codex-mcp/session"
-	"github.com/codex-mcp/codex-mcp/tools"
 )
 
 // TestToolSnapshots keeps each tool's published definition (schemas, annotations,
 // description) in testdata/toolsnaps, so a contract change is a visible diff.
 // Regenerate with UPDATE_TOOLSNAPS=1 go test ./tools/ -run TestToolSnapshots.
 func TestToolSnapshots(t *testing.T) {
-	mgr := session.NewManager(session.Config{DefaultDir: t.TempDir()}, session.Deps{})
-	s := tools.NewServer(tools.Config{Name: "codex-mcp", Version: "test"}, mgr, nil)
-	c, err := client.NewInProcessClient(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	if _, err := c.Initialize(t.Context(), init); err != nil {
-		t.Fatal(err)
-	}
+	c := connect(t, bareServer(t))
 	list, err := c.ListTools(t.Context(), mcp.ListToolsRequest{})
 	if err != nil {
 		t.Fatal(err)
@@ -82,21 +64,7 @@ func TestToolSnapshots(t *testing.T) {
 }
 
 func TestDelegatePrompt(t *testing.T) {
-	mgr := session.NewManager(session.Config{DefaultDir: t.TempDir()}, session.Deps{})
-	defer mgr.Close()
-	c, err := client.NewInProcessClient(tools.NewServer(tools.Config{Name: "codex-mcp", Version: "test"}, mgr, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	if _, err := c.Initialize(t.Context(), init); err != nil {
-		t.Fatal(err)
-	}
+	c := connect(t, bareServer(t))
 	req := mcp.GetPromptRequest{}
 	req.Params.Name = "delegate_to_codex"
 	req.Params.Arguments = map[string]string{"task": "Add profile validation", "mode": "write", "context": "@{src/profile/**/*}"}
