@@ -34,7 +34,7 @@ func decideResumeTool() mcp.Tool {
 		mcp.WithDestructiveHintAnnotation(false),
 		mcp.WithIdempotentHintAnnotation(true),
 		mcp.WithOpenWorldHintAnnotation(false),
-		mcp.WithRawOutputSchema(schemaOf[session.DecisionResult]()),
+		mcp.WithRawOutputSchema(outputSchemaOf[session.DecisionResult]()),
 	)
 }
 

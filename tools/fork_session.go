@@ -24,7 +24,7 @@ func forkSessionTool() mcp.Tool {
 		mcp.WithDestructiveHintAnnotation(true),
 		mcp.WithIdempotentHintAnnotation(false),
 		mcp.WithOpenWorldHintAnnotation(true),
-		mcp.WithRawOutputSchema(schemaOf[session.Outcome]()),
+		mcp.WithRawOutputSchema(outputSchemaOf[session.Outcome]()),
 	)
 }
 

@@ -27,7 +27,7 @@ func getSessionTool() mcp.Tool {
 		mcp.WithDestructiveHintAnnotation(false),
 		mcp.WithIdempotentHintAnnotation(true),
 		mcp.WithOpenWorldHintAnnotation(false),
-		mcp.WithRawOutputSchema(schemaOf[session.SessionDetail]()),
+		mcp.WithRawOutputSchema(outputSchemaOf[session.SessionDetail]()),
 	)
 }
 
@@ -72,7 +72,7 @@ func cancelSessionTool() mcp.Tool {
 		mcp.WithDestructiveHintAnnotation(true),
 		mcp.WithIdempotentHintAnnotation(true),
 		mcp.WithOpenWorldHintAnnotation(false),
-		mcp.WithRawOutputSchema(schemaOf[session.Outcome]()),
+		mcp.WithRawOutputSchema(outputSchemaOf[session.Outcome]()),
 	)
 }
 

@@ -33,7 +33,7 @@ func listSessionsTool() mcp.Tool {
 		mcp.WithDestructiveHintAnnotation(false),
 		mcp.WithIdempotentHintAnnotation(true),
 		mcp.WithOpenWorldHintAnnotation(false),
-		mcp.WithRawOutputSchema(schemaOf[session.SessionList]()),
+		mcp.WithRawOutputSchema(outputSchemaOf[session.SessionList]()),
 	)
 }
 

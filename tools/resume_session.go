@@ -19,7 +19,7 @@ func resumeSessionTool() mcp.Tool {
 		mcp.WithDestructiveHintAnnotation(true),
 		mcp.WithIdempotentHintAnnotation(false),
 		mcp.WithOpenWorldHintAnnotation(true),
-		mcp.WithRawOutputSchema(schemaOf[session.Outcome]()),
+		mcp.WithRawOutputSchema(outputSchemaOf[session.Outcome]()),
 	)
 }
 

@@ -8,13 +8,23 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// schemaOf generates the JSON schema of T with invopop/jsonschema, inlined (no $defs) so
-// every client can read it, required fields only where tagged.
+// schemaOf generates the input schema of T with invopop/jsonschema, inlined (no $defs)
+// so every client can read it, required fields only where tagged.
 func schemaOf[T any]() json.RawMessage {
+	return reflectSchema[T](true)
+}
+
+// outputSchemaOf generates the output schema of T: every field without omitempty is
+// always in the result, so the schema says it is required.
+func outputSchemaOf[T any]() json.RawMessage {
+	return reflectSchema[T](false)
+}
+
+func reflectSchema[T any](requiredFromTags bool) json.RawMessage {
 	r := &jsonschema.Reflector{
 		DoNotReference:             true,
 		ExpandedStruct:             true,
-		RequiredFromJSONSchemaTags: true,
+		RequiredFromJSONSchemaTags: requiredFromTags,
 		AllowAdditionalProperties:  false,
 	}
 	s := r.Reflect(new(T))

@@ -16,9 +16,11 @@ import (
 func TestIntegrationStartThenResumeSameSession(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	first := h.outcome("start_session", map[string]any{
-		"task":    "Create JWT-based authentication system\nRUN: mkdir -p src/auth && echo package auth > src/auth/jwt.go\nREPLY: auth module created",
-		"purpose": "Implement user authentication",
-		"mode":    "auto",
+		"task":           "Create JWT-based authentication system\nRUN: mkdir -p src/auth && echo package auth > src/auth/jwt.go\nREPLY: auth module created",
+		"purpose":        "Implement user authentication",
+		"mode":           "auto",
+		"rules_template": "security",
+		"rules":          "Use the standard library only",
 	})
 	if first.Status != session.StatusCompleted || first.SessionID == "" || first.FinalMessage != "auth module created" {
 		t.Fatalf("start: %+v", first)
@@ -33,7 +35,8 @@ func TestIntegrationStartThenResumeSameSession(t *testing.T) {
 		t.Fatalf("progress: %q", h.progressSeen())
 	}
 	// The prompt is the seed's layout.
-	if got := h.model.Requests()[0].UserText; !strings.HasPrefix(got, "PURPOSE: Implement user authentication\nTASK: Create JWT-based") || !strings.Contains(got, "\nMODE: auto\n") {
+	if got := h.model.Requests()[0].UserText; !strings.HasPrefix(got, "PURPOSE: Implement user authentication\nTASK: Create JWT-based") || !strings.Contains(got, "\nMODE: auto\n") ||
+		!strings.Contains(got, "\nRULES: Follow security best practices") || !strings.HasSuffix(strings.TrimSpace(got), "| Use the standard library only") {
 		t.Fatalf("prompt: %q", got)
 	}
 
