@@ -65,7 +65,7 @@ func NewServer(cfg Config, sessions Sessions, logger *slog.Logger) *server.MCPSe
 		}
 		register.Do(func() {
 			for _, t := range h.tools() {
-				s.AddTool(t.tool, t.handler)
+				s.AddTool(t.tool, validated(t.tool, t.handler))
 			}
 			h.addResources(s)
 			h.addPrompts(s)
@@ -76,7 +76,6 @@ func NewServer(cfg Config, sessions Sessions, logger *slog.Logger) *server.MCPSe
 		server.WithResourceCapabilities(false, false),
 		server.WithPromptCapabilities(false),
 		server.WithInstructions(instructions),
-		server.WithInputSchemaValidation(),
 		server.WithOutputSchemaValidation(),
 		server.WithRecovery(),
 		server.WithHooks(hooks),
