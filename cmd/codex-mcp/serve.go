@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/mark3labs/mcp-go/server"
+	"github.com/mattn/go-isatty"
 
 	"github.com/codex-mcp/codex-mcp/prompts"
 	"github.com/codex-mcp/codex-mcp/session"
@@ -36,6 +38,11 @@ func serve(ctx context.Context, cfg Config) error {
 	// initialize answer.
 	s := tools.NewServer(tools.Config{Name: "codex-mcp", Version: serverVersion(),
 		OnInitialized: func() { mgr.Warm(ctx) }}, mgr, logger)
+	if isatty.IsTerminal(os.Stdin.Fd()) {
+		// A person ran it by hand: say what it is waiting for (on stderr; stdout is the protocol).
+		fmt.Fprintln(os.Stderr, "codex-mcp is an MCP server and is waiting for a client on stdin. Add it to your MCP client "+
+			"(claude mcp add codex -- codex-mcp), or try `codex-mcp help`, `codex-mcp sessions`, `codex-mcp doctor`.")
+	}
 	logger.Debug("serving MCP on stdio", "version", serverVersion(), "codex", cfg.CodexBin, "state", cfg.StateDir)
 	err := server.NewStdioServer(s).Listen(ctx, os.Stdin, os.Stdout)
 	if err == nil || errors.Is(err, context.Canceled) {
