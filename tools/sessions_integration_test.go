@@ -16,7 +16,7 @@ import (
 func TestIntegrationStartThenResumeSameSession(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	first := h.outcome("start_session", map[string]any{
-		"task":           "Create JWT-based authentication system\nRUN: mkdir -p src/auth && echo package auth > src/auth/jwt.go\nREPLY: auth module created",
+		"task":           "Create JWT-based authentication system\nADD: src/auth/jwt.go=package auth\nRUN: ls src/auth\nREPLY: auth module created",
 		"purpose":        "Implement user authentication",
 		"mode":           "auto",
 		"rules_template": "security",
@@ -31,7 +31,10 @@ func TestIntegrationStartThenResumeSameSession(t *testing.T) {
 	if len(first.Commands) != 1 || first.Commands[0].ExitCode == nil || *first.Commands[0].ExitCode != 0 {
 		t.Fatalf("commands: %+v", first.Commands)
 	}
-	if !anyHasPrefix(h.progressSeen(), "ran `mkdir -p src/auth") {
+	if len(first.FilesChanged) != 1 || first.FilesChanged[0].Path != "src/auth/jwt.go" || first.FilesChanged[0].Kind != "add" {
+		t.Fatalf("files changed: %+v", first.FilesChanged)
+	}
+	if !anyHasPrefix(h.progressSeen(), "ran `ls src/auth`") || !anyHasPrefix(h.progressSeen(), "created src/auth/jwt.go") {
 		t.Fatalf("progress: %q", h.progressSeen())
 	}
 	// The prompt is the seed's layout.

@@ -5,8 +5,9 @@
 // The script lives in the prompt itself, one directive per line, so a test says what the
 // model should do in the task it sends:
 //
-//	RUN: <command>   the model asks codex to run the command (exec_command tool call);
-//	                 several RUN lines run in order, one per model turn
+//	RUN: <command>   the model asks codex to run the command (exec_command tool call)
+//	ADD: <path>=<text>  the model creates a file through codex's apply_patch tool
+//	                 (several RUN and ADD lines run in order, one per model turn)
 //	REPLY: <text>    the final assistant message (default: "done")
 //	SLEEP: <ms>      wait this long before answering each request
 //	HANG             never answer (the stream stays open until the client goes away)
@@ -151,11 +152,17 @@ func parseRequest(body []byte) (Request, error) {
 
 // script is the directives of one user message.
 type script struct {
-	runs  []string
+	steps []step
 	reply string
 	sleep time.Duration
 	hang  bool
 	fail  int
+}
+
+// step is one tool call of a script.
+type step struct {
+	run              string
+	addPath, addText string
 }
 
 func parseScript(text string) script {
@@ -172,7 +179,10 @@ func parseScript(text string) script {
 		val = strings.TrimSpace(val)
 		switch strings.TrimSpace(key) {
 		case "RUN":
-			sc.runs = append(sc.runs, val)
+			sc.steps = append(sc.steps, step{run: val})
+		case "ADD":
+			path, text, _ := strings.Cut(val, "=")
+			sc.steps = append(sc.steps, step{addPath: strings.TrimSpace(path), addText: text})
 		case "REPLY":
 			sc.reply = val
 		case "SLEEP":
@@ -240,8 +250,13 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(bw, "event: %s\ndata: %s\n\n", typ, data)
 	}
 	send("response.created", map[string]any{"response": map[string]any{"id": respID}})
-	if req.ToolOutputs < len(sc.runs) {
-		send("response.output_item.done", map[string]any{"output_index": 0, "item": toolCall(req.Tools, id, sc.runs[req.ToolOutputs])})
+	if req.ToolOutputs < len(sc.steps) {
+		st := sc.steps[req.ToolOutputs]
+		item := toolCall(req.Tools, id, st.run)
+		if st.addPath != "" {
+			item = patchCall(id, st.addPath, st.addText)
+		}
+		send("response.output_item.done", map[string]any{"output_index": 0, "item": item})
 	} else {
 		send("response.output_item.done", map[string]any{"output_index": 0, "item": map[string]any{
 			"type": "message", "role": "assistant", "id": fmt.Sprintf("msg_%d", id), "status": "completed",
@@ -278,5 +293,19 @@ func toolCall(tools []string, id int, cmd string) map[string]any {
 	return map[string]any{
 		"type": "function_call", "id": fmt.Sprintf("fc_%d", id), "call_id": fmt.Sprintf("call_%d", id),
 		"name": name, "arguments": string(a), "status": "completed",
+	}
+}
+
+// patchCall asks codex to create a file with its apply_patch tool (a freeform tool, so
+// the patch is the call's raw input).
+func patchCall(id int, path, text string) map[string]any {
+	patch := "*** Begin Patch\n*** Add File: " + path + "\n"
+	for _, line := range strings.Split(text, "\\n") {
+		patch += "+" + line + "\n"
+	}
+	patch += "*** End Patch\n"
+	return map[string]any{
+		"type": "custom_tool_call", "id": fmt.Sprintf("ctc_%d", id), "call_id": fmt.Sprintf("call_%d", id),
+		"name": "apply_patch", "input": patch, "status": "completed",
 	}
 }
