@@ -351,15 +351,15 @@ func (m *Manager) onEvent(run *activeRun, mem Memory, ev codex.Event) {
 		if first && mem != nil {
 			// Off the event loop: a busy database must not stop codex's output being
 			// read or a cancellation being served.
+			thread := ev.ThreadID
 			go func() {
-				if err := mem.SetSessionID(m.base, run.runID, ev.ThreadID); err != nil {
+				if err := mem.SetSessionID(m.base, run.runID, thread); err != nil {
 					m.logger.Warn("recording session id", "run", run.runID, "err", err)
 				}
 			}()
 		}
 	}
-	ev = relativeChanges(ev, run.dir)
-	msg := codex.Describe(ev)
+	msg := codex.Describe(relativeChanges(ev, run.dir))
 	if msg == "" {
 		return
 	}
