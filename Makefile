@@ -41,7 +41,8 @@ test-unit:
 
 lint:
 	$(GO) vet ./...
-	test -z "$$(gofmt -l .)"
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 # The figures in the README: whole-process benchmarks (each reports medians of runs that
 # alternate with their baseline), then the 10,000-session listing and decision ones.

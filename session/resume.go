@@ -247,10 +247,3 @@ func (m *Manager) resolve(ctx context.Context, t Task, dir string) (string, stri
 	e.Candidates = m.candidates(ctx, dir)
 	return "", "", e
 }
-
-func inDir(dir string) string {
-	if dir == "" {
-		return ""
-	}
-	return " in " + dir
-}

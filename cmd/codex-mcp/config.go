@@ -139,7 +139,7 @@ func parseLevel(s string) (slog.Level, error) {
 // newLogger logs to stderr: stdout belongs to the protocol.
 func newLogger(level string) *slog.Logger {
 	l, _ := parseLevel(level)
-	return slog.New(tint.NewHandler(os.Stderr, &tint.Options{
+	return slog.New(tint.NewTextHandler(os.Stderr, &tint.Options{
 		Level: l, TimeFormat: time.TimeOnly, NoColor: !isatty.IsTerminal(os.Stderr.Fd()),
 	}))
 }

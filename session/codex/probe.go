@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os/exec"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -24,9 +23,6 @@ type Capabilities struct {
 	HasResume   bool
 	HasFork     bool
 }
-
-// Supports reports whether `codex exec` accepts flag (e.g. "--full-auto").
-func (c Capabilities) Supports(flag string) bool { return c.ExecFlags[flag] }
 
 // NotFoundError says the codex binary is missing or does not run, in words a user can act on.
 type NotFoundError struct {
@@ -133,25 +129,6 @@ func subcommands(help string) []string {
 		}
 	}
 	return out
-}
-
-// CompareVersions compares dotted versions numerically ("0.125.0" < "0.169.0").
-func CompareVersions(a, b string) int {
-	pa, pb := versionRe.FindStringSubmatch(a), versionRe.FindStringSubmatch(b)
-	if pa == nil || pb == nil {
-		return strings.Compare(a, b)
-	}
-	for i := 1; i <= 3; i++ {
-		x, _ := strconv.Atoi(pa[i])
-		y, _ := strconv.Atoi(pb[i])
-		if x != y {
-			if x < y {
-				return -1
-			}
-			return 1
-		}
-	}
-	return 0
 }
 
 // ErrNoFork is returned when the binary has no `exec fork` (codex before 0.169).

@@ -19,8 +19,6 @@ type fakeSession = storegen.Session
 
 func fakeID(n int) string { return storegen.ID(n) }
 
-func fileName(f fakeSession) string { return storegen.FileName(f) }
-
 func rolloutPath(home string, f fakeSession) string { return storegen.Path(home, f) }
 
 func genSessions(n int, base time.Time) []fakeSession { return storegen.Generate(n, base) }
