@@ -42,7 +42,10 @@ var _ Memory = (*memory.Store)(nil)
 
 // Config is what the operator decides for every session.
 type Config struct {
-	DefaultDir  string
+	DefaultDir string
+	// AllowedDirs, when set, are the only directories (and their subdirectories) a
+	// session may work in.
+	AllowedDirs []string
 	MaxSandbox  string
 	Timeout     time.Duration // default total timeout of a run
 	IdleTimeout time.Duration // no-output timeout

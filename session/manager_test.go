@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -201,5 +202,42 @@ func TestGetByRunIDAfterTheRun(t *testing.T) {
 	d, err = m.Get(t.Context(), out.RunID, 0)
 	if err != nil || d.SessionID == "" {
 		t.Fatalf("%v %+v", err, d)
+	}
+}
+
+func TestAllowedDirs(t *testing.T) {
+	root := t.TempDir()
+	allowed := filepath.Join(root, "projects")
+	sibling := filepath.Join(root, "projects-private")
+	for _, d := range []string{filepath.Join(allowed, "app", "src"), sibling} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	escape := filepath.Join(allowed, "escape")
+	if err := os.Symlink(sibling, escape); err != nil {
+		t.Fatal(err)
+	}
+	m := NewManager(Config{DefaultDir: allowed, AllowedDirs: []string{allowed}}, Deps{Runner: &fakeRunner{}})
+	defer m.Close()
+	cases := []struct {
+		dir string
+		ok  bool
+	}{
+		{"", true},
+		{"app/src", true},
+		{allowed, true},
+		{sibling, false},
+		{root, false},
+		{"/", false},
+		{escape, false},
+		{"../projects-private", false},
+	}
+	for _, c := range cases {
+		_, err := m.Start(t.Context(), Task{Task: "x", Directory: c.dir}, nil)
+		var ie *InputError
+		if c.ok && err != nil || !c.ok && (!errors.As(err, &ie) || ie.Field != "directory" || !strings.Contains(ie.Problem, "outside")) {
+			t.Errorf("directory %q: %v", c.dir, err)
+		}
 	}
 }

@@ -154,6 +154,10 @@ func (m *Manager) directory(dir string) (string, error) {
 		dir = filepath.Join(m.cfg.DefaultDir, dir)
 	}
 	dir = filepath.Clean(dir)
+	if len(m.cfg.AllowedDirs) > 0 && !m.allowed(dir) {
+		return "", inputErr("directory", quote(dir)+" is outside the directories this server may work in",
+			strings.Join(m.cfg.AllowedDirs, ", ")+" and below (the operator sets them with --allowed-dirs)")
+	}
 	st, err := os.Stat(dir)
 	if err != nil {
 		return "", inputErr("directory", quote(dir)+" does not exist", "an existing directory, absolute or relative to "+m.cfg.DefaultDir)
@@ -162,6 +166,24 @@ func (m *Manager) directory(dir string) (string, error) {
 		return "", inputErr("directory", quote(dir)+" is a file, not a directory", "an existing directory")
 	}
 	return dir, nil
+}
+
+// allowed reports whether dir is one of the allowed directories or inside one, on whole
+// path components, after resolving symlinks (a link must not lead out).
+func (m *Manager) allowed(dir string) bool {
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
+	for _, root := range m.cfg.AllowedDirs {
+		if real, err := filepath.EvalSymlinks(root); err == nil {
+			root = real
+		}
+		rel, err := filepath.Rel(root, dir)
+		if err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			return true
+		}
+	}
+	return false
 }
 
 // sandboxFor picks the sandbox for a new session: the caller's, else the mode's.

@@ -26,6 +26,7 @@ type Config struct {
 	Timeout      time.Duration
 	IdleTimeout  time.Duration
 	CodexHome    string
+	AllowedDirs  []string
 	JSON         bool
 	Dir          string // sessions/decide: the directory to look in
 	Limit        int
@@ -78,6 +79,7 @@ func parseConfig(name string, args []string) (Config, error) {
 	fs.StringVar(&c.CodexBin, "codex-bin", env("CODEX_MCP_CODEX_BIN", "codex"), "codex binary: a name on PATH or a path (env CODEX_MCP_CODEX_BIN)")
 	fs.StringVar(&c.StateDir, "state-dir", env("CODEX_MCP_STATE_DIR", defaultStateDir()), "where conversation memory lives (env CODEX_MCP_STATE_DIR)")
 	fs.StringVar(&c.DefaultDir, "default-dir", env("CODEX_MCP_DEFAULT_DIR", cwd), "directory for tasks that name none, and base of relative ones (env CODEX_MCP_DEFAULT_DIR)")
+	allowed := fs.String("allowed-dirs", env("CODEX_MCP_ALLOWED_DIRS", ""), "if set, the only directories (colon-separated, and below them) sessions may work in (env CODEX_MCP_ALLOWED_DIRS)")
 	fs.StringVar(&c.MaxSandbox, "max-sandbox", env("CODEX_MCP_MAX_SANDBOX", codex.SandboxWorkspaceWrite), "highest sandbox a caller may ask for: read-only, workspace-write or danger-full-access (env CODEX_MCP_MAX_SANDBOX)")
 	fs.StringVar(&c.LogLevel, "log-level", env("CODEX_MCP_LOG_LEVEL", "info"), "debug, info, warn or error; logs go to stderr (env CODEX_MCP_LOG_LEVEL)")
 	fs.DurationVar(&c.Timeout, "timeout", envDuration("CODEX_MCP_TIMEOUT", 30*time.Minute), "default total timeout of a codex run (env CODEX_MCP_TIMEOUT)")
@@ -113,6 +115,15 @@ func parseConfig(name string, args []string) (Config, error) {
 		args = rest[1:]
 	}
 	c.CodexHome = defaultCodexHome()
+	for _, d := range filepath.SplitList(*allowed) {
+		if d = strings.TrimSpace(d); d != "" {
+			abs, err := filepath.Abs(d)
+			if err != nil {
+				return c, usageError{fmt.Sprintf("--allowed-dirs %q: %v", d, err)}
+			}
+			c.AllowedDirs = append(c.AllowedDirs, abs)
+		}
+	}
 	if codex.SandboxRank(c.MaxSandbox) < 0 {
 		return c, usageError{fmt.Sprintf("--max-sandbox %q: want read-only, workspace-write or danger-full-access", c.MaxSandbox)}
 	}
@@ -161,6 +172,7 @@ flags (each also read from the environment, see below):
   --codex-bin PATH     codex binary (CODEX_MCP_CODEX_BIN; default: codex on PATH)
   --state-dir DIR      memory location (CODEX_MCP_STATE_DIR; default $XDG_STATE_HOME/codex-mcp)
   --default-dir DIR    default working directory (CODEX_MCP_DEFAULT_DIR; default: the current one)
+  --allowed-dirs DIRS  only these directories and below, colon-separated (CODEX_MCP_ALLOWED_DIRS; default: any)
   --max-sandbox MODE   read-only | workspace-write | danger-full-access (CODEX_MCP_MAX_SANDBOX; default workspace-write)
   --timeout DUR        total timeout of a run (CODEX_MCP_TIMEOUT; default 30m)
   --idle-timeout DUR   no-output timeout (CODEX_MCP_IDLE_TIMEOUT; default 5m)

@@ -25,7 +25,7 @@ func newManager(cfg Config) *session.Manager {
 		templates.Dirs = append(templates.Dirs, filepath.Join(home, ".claude", "workflows", "cli-templates", "prompts"))
 	}
 	return session.NewManager(session.Config{
-		DefaultDir: cfg.DefaultDir, MaxSandbox: cfg.MaxSandbox, Timeout: cfg.Timeout,
+		DefaultDir: cfg.DefaultDir, AllowedDirs: cfg.AllowedDirs, MaxSandbox: cfg.MaxSandbox, Timeout: cfg.Timeout,
 		IdleTimeout: cfg.IdleTimeout, Templates: templates,
 	}, session.RealDeps(cfg.CodexBin, nil, filepath.Join(cfg.StateDir, "memory.db"), cfg.CodexHome, logger))
 }
