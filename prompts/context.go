@@ -30,32 +30,38 @@ func (e *PatternError) Error() string {
 }
 
 // Groups returns the patterns of every `@{a,b}` group in text, in order. Commas inside
-// nested braces (`@{src/{a,b}/*.go}`) belong to the pattern, not the list.
+// nested braces (`@{src/{a,b}/*.go}`) belong to the pattern, not the list. An unclosed
+// group ends the search: it runs to the end of the text, and scanning again from every
+// later "@{" would make a long context quadratic.
 func Groups(text string) []string {
 	var out []string
 	for i := 0; i < len(text); i++ {
 		if !strings.HasPrefix(text[i:], "@{") {
 			continue
 		}
-		depth, start := 0, i+2
-		for j := i + 1; j < len(text); j++ {
+		var group []string
+		depth, start, end := 0, i+2, -1
+		for j := i + 1; j < len(text) && end < 0; j++ {
 			switch text[j] {
 			case '{':
 				depth++
 			case '}':
-				depth--
-				if depth == 0 {
-					out = append(out, strings.TrimSpace(text[start:j]))
-					i = j
-					j = len(text)
+				if depth--; depth == 0 {
+					group = append(group, strings.TrimSpace(text[start:j]))
+					end = j
 				}
 			case ',':
 				if depth == 1 {
-					out = append(out, strings.TrimSpace(text[start:j]))
+					group = append(group, strings.TrimSpace(text[start:j]))
 					start = j + 1
 				}
 			}
 		}
+		if end < 0 {
+			break
+		}
+		out = append(out, group...)
+		i = end
 	}
 	return compact(out)
 }
@@ -73,7 +79,11 @@ func compact(in []string) []string {
 // ValidatePatterns checks every pattern of the `@{...}` groups in text without touching
 // the file system: well-formed, relative, and not climbing out of the directory.
 func ValidatePatterns(text string) error {
-	for _, p := range Groups(text) {
+	groups := Groups(text)
+	if len(groups) > MaxPatterns {
+		return &PatternError{groups[MaxPatterns], fmt.Sprintf("more than %d patterns; name fewer, broader ones", MaxPatterns)}
+	}
+	for _, p := range groups {
 		if err := validatePattern(p); err != nil {
 			return err
 		}
@@ -97,6 +107,9 @@ func validatePattern(p string) error {
 
 var errLimit = errors.New("file limit reached")
 
+// MaxPatterns bounds the @{...} patterns of one context.
+const MaxPatterns = 32
+
 // maxWalk bounds how many directory entries one pattern may visit, so a pattern like
 // @{**/*} over a huge tree answers (truncated) instead of stalling the run.
 const maxWalk = 200_000
@@ -116,7 +129,25 @@ func Resolve(ctx context.Context, dir, text string, limit int) ([]Pattern, error
 			return nil, err
 		}
 		pat := Pattern{Pattern: p, Files: []string{}}
-		base, _ := doublestar.SplitPattern(p)
+		clean := path.Clean(p) // "./src/*.go" is "src/*.go" to fs.FS
+		if !strings.Contains(clean, "**") {
+			// No recursion in the pattern: let doublestar read only the directories
+			// the pattern names instead of walking the tree.
+			matches, err := doublestar.Glob(fsys, clean, doublestar.WithFilesOnly(), doublestar.WithNoFollow())
+			if err != nil {
+				return nil, &PatternError{p, err.Error()}
+			}
+			for _, m := range matches {
+				if len(pat.Files) == limit {
+					pat.Truncated = true
+					break
+				}
+				pat.Files = append(pat.Files, m)
+			}
+			out = append(out, pat)
+			continue
+		}
+		base, _ := doublestar.SplitPattern(clean)
 		visited := 0
 		err := fs.WalkDir(fsys, base, func(name string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -138,7 +169,7 @@ func Resolve(ctx context.Context, dir, text string, limit int) ([]Pattern, error
 				}
 				return nil
 			}
-			if ok, _ := doublestar.Match(p, name); !ok {
+			if ok, _ := doublestar.Match(clean, name); !ok {
 				return nil
 			}
 			if len(pat.Files) == limit {

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRenderSeedLayout(t *testing.T) {
@@ -115,4 +116,46 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func TestGroupsUnclosedIsLinear(t *testing.T) {
+	text := strings.Repeat("@{", 200_000) + " @{x.go}"
+	start := time.Now()
+	if got := Groups(text); len(got) != 0 {
+		t.Fatalf("unclosed groups gave %q", got)
+	}
+	if el := time.Since(start); el > time.Second {
+		t.Fatalf("took %s", el)
+	}
+	if err := ValidatePatterns(strings.Repeat("@{a.go}", MaxPatterns+1)); err == nil {
+		t.Fatal("too many patterns accepted")
+	}
+}
+
+func TestResolveWithoutRecursionReadsOnlyWhatItNames(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"go.mod", "main.go", "src/a.go", "deep/x/y/z.go"} {
+		p := filepath.Join(dir, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pats, err := Resolve(t.Context(), dir, "@{*.go,go.mod,./src/*.go,{src,deep}/**/*.go}", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := [][]string{}
+	for _, p := range pats {
+		if p.Truncated {
+			t.Errorf("%s truncated", p.Pattern)
+		}
+		got = append(got, p.Files)
+	}
+	want := [][]string{{"main.go"}, {"go.mod"}, {"src/a.go"}, {"deep/x/y/z.go", "src/a.go"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q want %q", got, want)
+	}
 }

@@ -71,10 +71,17 @@ func (m *Manager) Get(ctx context.Context, id string, wait time.Duration) (Sessi
 		}
 	}
 	if run == nil && isRunID(id) {
-		// A run that ended: memory knows which session it belonged to.
+		// A run that ended: memory knows which session it belonged to, or, when codex
+		// failed before naming one, the run itself is all there is to show.
 		if mem, err := m.memory(ctx); err == nil {
-			if r, ok, err := mem.Run(ctx, id); err == nil && ok && r.SessionID != "" {
+			r, ok, err := mem.Run(ctx, id)
+			switch {
+			case err != nil:
+				return SessionDetail{}, err
+			case ok && r.SessionID != "":
 				id = r.SessionID
+			case ok:
+				return runOnly(r), nil
 			}
 		}
 	}
@@ -147,6 +154,21 @@ func runInfo(r memory.Run) RunInfo {
 		ri.Commands = append(ri.Commands, codex.Command{Command: c.Command, ExitCode: c.ExitCode, Status: c.Status})
 	}
 	return ri
+}
+
+// runOnly is the detail of a run that never got a session id from codex.
+func runOnly(r memory.Run) SessionDetail {
+	ri := runInfo(r)
+	updated := r.StartedAt
+	if !r.EndedAt.IsZero() {
+		updated = r.EndedAt
+	}
+	return SessionDetail{
+		SessionInfo: SessionInfo{Directory: r.Directory, StartedAt: r.StartedAt, UpdatedAt: updated, Task: r.Task,
+			Feature: r.Feature, Status: string(r.Status), Source: SourceServer, Turns: 1, LastMessage: r.Error,
+			ConversationID: r.ConversationID, Sandbox: r.Sandbox, Model: r.Model},
+		Runs: []RunInfo{ri}, FilesChanged: ri.FilesChanged, Usage: ri.Usage,
+	}
 }
 
 func isRunID(s string) bool { return len(s) == 20 && s[:4] == "run-" }

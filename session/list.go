@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -85,22 +86,29 @@ func (m *Manager) List(ctx context.Context, q ListQuery) (SessionList, error) {
 		return SessionList{}, inputErr("cursor", "is not a cursor this server handed out", "next_cursor from the previous page, or nothing for the first page")
 	}
 	if q.Directory != "" {
-		if q.Directory, err = m.directory(q.Directory); err != nil {
-			return SessionList{}, err
+		// A filter, not a place to run: a deleted project's sessions are still listed.
+		if !filepath.IsAbs(q.Directory) {
+			q.Directory = filepath.Join(m.cfg.DefaultDir, q.Directory)
 		}
+		q.Directory = filepath.Clean(q.Directory)
 	}
-	mem, err := m.memory(ctx)
-	if err != nil {
-		return SessionList{}, err
+	mem, memErr := m.memory(ctx)
+	if memErr != nil && (!q.IncludeExternal || q.Feature != "" || q.ConversationID != "" || q.Status != "") {
+		return SessionList{}, memErr // only memory can answer these
 	}
 	f := memory.Filter{Directory: q.Directory, Feature: q.Feature, ConversationID: q.ConversationID,
 		Status: memory.Status(q.Status), Query: q.Query, Limit: q.Limit + 1}
 	if pos != nil {
 		f.UpdatedBefore = &memory.Cursor{UpdatedAt: pos.at, SessionID: pos.id}
 	}
-	own, err := mem.Sessions(ctx, f)
-	if err != nil {
-		return SessionList{}, err
+	var own []memory.Session
+	if memErr == nil {
+		if own, err = mem.Sessions(ctx, f); err != nil {
+			return SessionList{}, err
+		}
+	} else {
+		// Codex's own store still answers when memory cannot be opened.
+		m.logger.Warn("listing without conversation memory", "err", memErr)
 	}
 	more := len(own) > q.Limit
 	var (
@@ -127,6 +135,10 @@ func (m *Manager) List(ctx context.Context, q ListQuery) (SessionList, error) {
 			}
 		}
 		for _, s := range page.Sessions {
+			if memErr != nil {
+				all = append(all, fromRollout(s))
+				continue
+			}
 			if _, _, ok, err := mem.Session(ctx, s.ID); err == nil && ok {
 				continue // listed from memory, at memory's position
 			}

@@ -72,9 +72,11 @@ type Manager struct {
 	logger *slog.Logger
 	owner  memory.Owner
 
-	memMu   sync.Mutex
-	openMem func(ctx context.Context) (Memory, error)
-	mem     Memory
+	memMu      sync.Mutex
+	openMem    func(ctx context.Context) (Memory, error)
+	mem        Memory
+	memFailed  time.Time // when opening memory last failed
+	memFailure error
 
 	// base outlives any one request: a run handed back as "running" keeps going.
 	base       context.Context
@@ -139,6 +141,9 @@ func (m *Manager) Warm(ctx context.Context) {
 	}
 }
 
+// memRetryAfter is how long a failed memory open is remembered before trying again.
+const memRetryAfter = 10 * time.Second
+
 // memory opens the store on first use and marks the interrupted runs of dead servers. A
 // failed open is tried again next time (a briefly locked or missing state directory
 // must not cost memory for the life of the process), and the open is not tied to the
@@ -152,11 +157,17 @@ func (m *Manager) memory(context.Context) (Memory, error) {
 	if m.openMem == nil {
 		return nil, errors.New("no conversation memory configured")
 	}
-	ctx, cancel := context.WithTimeout(m.base, 30*time.Second)
+	// After a failure, answer at once for a while instead of making every call wait
+	// on another open.
+	if m.memFailure != nil && time.Since(m.memFailed) < memRetryAfter {
+		return nil, m.memFailure
+	}
+	ctx, cancel := context.WithTimeout(m.base, 10*time.Second)
 	defer cancel()
 	mem, err := m.openMem(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("opening conversation memory: %w", err)
+		m.memFailed, m.memFailure = time.Now(), fmt.Errorf("opening conversation memory: %w", err)
+		return nil, m.memFailure
 	}
 	if n, err := mem.MarkInterrupted(ctx, memory.ProcessAlive); err != nil {
 		m.logger.Warn("marking interrupted runs", "err", err)

@@ -241,3 +241,28 @@ func TestAllowedDirs(t *testing.T) {
 		}
 	}
 }
+
+// noThreadRunner fails the way codex does when it cannot even start a session.
+type noThreadRunner struct{ fakeRunner }
+
+func (r *noThreadRunner) Run(ctx context.Context, req codex.Request) (codex.Result, error) {
+	time.Sleep(100 * time.Millisecond)
+	return codex.Result{Status: codex.StatusFailed, Error: "codex exited with code 1: config error", ExitCode: 1, EndedAt: time.Now()}, nil
+}
+
+func TestGetFailedRunWithoutSession(t *testing.T) {
+	m, _ := newTestManager(t, &noThreadRunner{}, "")
+	out, err := m.Start(t.Context(), Task{Task: "doomed", Wait: 10 * time.Millisecond}, nil)
+	if err != nil || out.Status != StatusRunning || out.SessionID != "" {
+		t.Fatalf("%v %+v", err, out)
+	}
+	d, err := m.Get(t.Context(), out.RunID, 5*time.Second)
+	if err != nil || d.Status != StatusFailed || len(d.Runs) != 1 || !strings.Contains(d.Runs[0].Error, "config error") {
+		t.Fatalf("%v %+v", err, d)
+	}
+	time.Sleep(50 * time.Millisecond) // the run leaves the active set
+	d, err = m.Get(t.Context(), out.RunID, 0)
+	if err != nil || d.Status != StatusFailed {
+		t.Fatalf("after the run: %v %+v", err, d)
+	}
+}

@@ -154,6 +154,13 @@ func (m *Manager) directory(dir string) (string, error) {
 		dir = filepath.Join(m.cfg.DefaultDir, dir)
 	}
 	dir = filepath.Clean(dir)
+	if len(m.cfg.AllowedDirs) > 0 {
+		// Check and run in the resolved path, so a symlink swapped after the check
+		// cannot lead codex elsewhere.
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			dir = real
+		}
+	}
 	if len(m.cfg.AllowedDirs) > 0 && !m.allowed(dir) {
 		return "", inputErr("directory", quote(dir)+" is outside the directories this server may work in",
 			strings.Join(m.cfg.AllowedDirs, ", ")+" and below (the operator sets them with --allowed-dirs)")

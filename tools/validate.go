@@ -41,9 +41,13 @@ func validated(tool mcp.Tool, next server.ToolHandlerFunc) server.ToolHandlerFun
 		if err != nil {
 			return nil, fmt.Errorf("input schema of %s: %w", tool.Name, err) // a bug
 		}
-		args := req.GetArguments()
-		if args == nil {
-			args = map[string]any{}
+		// Some clients send null for an optional argument they leave out; that means
+		// absent, as it does to the handler's decoding.
+		args := map[string]any{}
+		for k, v := range req.GetArguments() {
+			if v != nil {
+				args[k] = v
+			}
 		}
 		// Round-trip so numbers and nested values have the types the validator expects.
 		data, err := json.Marshal(args)

@@ -40,3 +40,16 @@ func TestSchemaViolationsNameTheField(t *testing.T) {
 		}
 	}
 }
+
+// TestNullMeansAbsent: some clients send null for optional arguments they leave out.
+func TestNullMeansAbsent(t *testing.T) {
+	c := connect(t, bareServer(t))
+	res, err := c.CallTool(t.Context(), mcpCall("start_session", map[string]any{"task": "   ", "draw_from": nil, "mode": nil, "wait_seconds": nil}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Past schema validation, the handler's own check answers (the task is blank).
+	if msg := text(res); !res.IsError || !strings.HasPrefix(msg, "task: is empty") {
+		t.Fatalf("%s", msg)
+	}
+}
