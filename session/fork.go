@@ -44,13 +44,7 @@ func (m *Manager) Fork(ctx context.Context, t ResumeTask, progress ProgressFunc)
 	if p.sandbox, err = m.sandboxFor(t.Task); err != nil {
 		return Outcome{}, err
 	}
-	if p.task.Model == "" {
-		p.task.Model = k.model
-	}
-	if p.task.Feature == "" {
-		p.task.Feature = k.feature
-	}
-	if err := m.render(ctx, p); err != nil {
+	if err := m.renderFrom(ctx, p, k); err != nil {
 		return Outcome{}, err
 	}
 	out, err := m.launch(ctx, p, launchSpec{forkID: t.SessionID, kind: memory.KindFork, parents: []string{t.SessionID}}, progress)

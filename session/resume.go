@@ -82,13 +82,7 @@ func (m *Manager) Resume(ctx context.Context, t ResumeTask, progress ProgressFun
 	if p.sandbox, err = m.resumeSandbox(t.Task, k); err != nil {
 		return Outcome{}, err
 	}
-	if p.task.Model == "" {
-		p.task.Model = k.model
-	}
-	if p.task.Feature == "" {
-		p.task.Feature = k.feature
-	}
-	if err := m.render(ctx, p); err != nil {
+	if err := m.renderFrom(ctx, p, k); err != nil {
 		return Outcome{}, err
 	}
 	launched = true
@@ -98,6 +92,18 @@ func (m *Manager) Resume(ctx context.Context, t ResumeTask, progress ProgressFun
 	}
 	out.ResolvedBy = resolvedBy
 	return out, err
+}
+
+// renderFrom renders a turn that continues (or branches from) session k: the model and
+// feature the caller left out are the session's.
+func (m *Manager) renderFrom(ctx context.Context, p *prepared, k known) error {
+	if p.task.Model == "" {
+		p.task.Model = k.model
+	}
+	if p.task.Feature == "" {
+		p.task.Feature = k.feature
+	}
+	return m.render(ctx, p)
 }
 
 // resumeSandbox keeps the session's sandbox (codex forgets it on resume) unless the
