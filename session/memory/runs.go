@@ -94,11 +94,7 @@ func (s *Store) InsertRun(ctx context.Context, r Run) error {
 	if err != nil {
 		return err
 	}
-	files, err := jsonList(r.FilesChanged)
-	if err != nil {
-		return err
-	}
-	cmds, err := jsonList(r.Commands)
+	files, cmds, err := outcomeLists(r)
 	if err != nil {
 		return err
 	}
@@ -161,11 +157,7 @@ func (s *Store) FinishRun(ctx context.Context, r Run) error {
 		}
 		ended = r.EndedAt.UnixNano()
 	}
-	files, err := jsonList(r.FilesChanged)
-	if err != nil {
-		return err
-	}
-	cmds, err := jsonList(r.Commands)
+	files, cmds, err := outcomeLists(r)
 	if err != nil {
 		return err
 	}
@@ -336,6 +328,15 @@ func scanRun(sc scanner) (Run, error) {
 
 // jsonList encodes a list column. Empty lists are stored as "[]" so the column is never
 // NULL and readers need no special case.
+// outcomeLists encodes the lists a run's outcome carries, for their JSON columns.
+func outcomeLists(r Run) (files, cmds string, err error) {
+	if files, err = jsonList(r.FilesChanged); err != nil {
+		return "", "", err
+	}
+	cmds, err = jsonList(r.Commands)
+	return files, cmds, err
+}
+
 func jsonList[T any](v []T) (string, error) {
 	if len(v) == 0 {
 		return "[]", nil
