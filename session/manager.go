@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +34,7 @@ type Memory interface {
 	Sessions(ctx context.Context, f memory.Filter) ([]memory.Session, error)
 	Recent(ctx context.Context, limit int) ([]memory.Session, error)
 	Run(ctx context.Context, runID string) (memory.Run, bool, error)
+	Known(ctx context.Context, ids []string) (map[string]bool, error)
 	MarkInterrupted(ctx context.Context, alive func(memory.Owner) bool) (int, error)
 }
 
@@ -373,7 +373,7 @@ func (m *Manager) onEvent(run *activeRun, mem Memory, ev codex.Event) {
 			}()
 		}
 	}
-	msg := codex.Describe(relativeChanges(ev, run.dir))
+	msg := codex.Describe(ev)
 	if msg == "" {
 		return
 	}
@@ -394,7 +394,7 @@ func (m *Manager) outcome(run *activeRun, p *prepared, caps codex.Capabilities, 
 	out := Outcome{
 		SessionID: res.ThreadID, RunID: run.runID, Directory: p.dir, Sandbox: p.sandbox, Model: p.task.Model,
 		Feature: run.task.Feature, Conversation: p.task.ConversationID,
-		FilesChanged: relativeFiles(res.FilesChanged, p.dir), Commands: nonNil(res.Commands), Usage: res.Usage,
+		FilesChanged: nonNil(res.FilesChanged), Commands: nonNil(res.Commands), Usage: res.Usage,
 		CodexVersion: caps.Version, Command: nonNil(res.Argv), Patterns: p.patterns,
 		Warnings: append(append([]string{}, p.warnings...), res.Warnings...),
 	}
@@ -408,29 +408,6 @@ func (m *Manager) outcome(run *activeRun, p *prepared, caps codex.Capabilities, 
 	}
 	out.Status, out.Error, out.FinalMessage = res.Status, res.Error, res.FinalMessage
 	out.DurationMS = res.EndedAt.Sub(run.started).Milliseconds()
-	return out
-}
-
-// relativeChanges reports the files of a file_change item relative to the session's
-// directory (codex reports absolute paths), as a person names them.
-func relativeChanges(ev codex.Event, dir string) codex.Event {
-	if ev.Item == nil || ev.Item.Type != "file_change" || dir == "" {
-		return ev
-	}
-	item := *ev.Item
-	item.Changes = relativeFiles(item.Changes, dir)
-	ev.Item = &item
-	return ev
-}
-
-func relativeFiles(changes []codex.FileChange, dir string) []codex.FileChange {
-	out := make([]codex.FileChange, len(changes))
-	for i, c := range changes {
-		out[i] = c
-		if rel, err := filepath.Rel(dir, c.Path); err == nil && filepath.IsAbs(c.Path) && !strings.HasPrefix(rel, "..") {
-			out[i].Path = rel
-		}
-	}
 	return out
 }
 

@@ -2,6 +2,7 @@ package codex
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -176,6 +177,25 @@ func tail(s string, n int) string {
 		}
 	}
 	return "…" + s
+}
+
+// relativeChanges reports the files of a file_change item relative to the run's
+// directory (codex reports absolute paths), as a person names them; once, here, so the
+// result and the progress sentences agree.
+func relativeChanges(ev Event, dir string) Event {
+	if ev.Item == nil || ev.Item.Type != "file_change" || dir == "" {
+		return ev
+	}
+	item := *ev.Item
+	item.Changes = make([]FileChange, len(ev.Item.Changes))
+	for i, c := range ev.Item.Changes {
+		item.Changes[i] = c
+		if rel, err := filepath.Rel(dir, c.Path); err == nil && filepath.IsAbs(c.Path) && rel != ".." && !strings.HasPrefix(rel, "../") {
+			item.Changes[i].Path = rel
+		}
+	}
+	ev.Item = &item
+	return ev
 }
 
 // Describe renders an event as one human sentence for progress notifications, or "" when

@@ -174,6 +174,7 @@ loop:
 			if !ok {
 				break loop
 			}
+			ev = relativeChanges(ev, req.Spec.Directory)
 			res.Apply(ev)
 			if req.OnEvent != nil {
 				req.OnEvent(ev)
