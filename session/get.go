@@ -177,6 +177,11 @@ func isRunID(s string) bool { return len(s) == 20 && s[:4] == "run-" }
 func (m *Manager) activeFor(id string) *activeRun {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.activeLocked(id)
+}
+
+// activeLocked is activeFor for callers that hold m.mu.
+func (m *Manager) activeLocked(id string) *activeRun {
 	if r, ok := m.active[id]; ok {
 		return r
 	}

@@ -170,16 +170,8 @@ func (m *Manager) lookup(ctx context.Context, id string) (known, bool, error) {
 func (m *Manager) reserve(sessionID string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.reserved[sessionID] {
+	if m.reserved[sessionID] || m.activeLocked(sessionID) != nil {
 		return false
-	}
-	for _, r := range m.active {
-		r.mu.Lock()
-		id := r.sessionID
-		r.mu.Unlock()
-		if id == sessionID {
-			return false
-		}
 	}
 	m.reserved[sessionID] = true
 	return true
