@@ -134,15 +134,20 @@ func (m *Manager) List(ctx context.Context, q ListQuery) (SessionList, error) {
 				extNext = &listPos{at: at, id: id}
 			}
 		}
+		known := map[string]bool{}
+		if memErr == nil {
+			ids := make([]string, len(page.Sessions))
+			for i, s := range page.Sessions {
+				ids[i] = s.ID
+			}
+			if known, err = mem.Known(ctx, ids); err != nil {
+				return SessionList{}, err
+			}
+		}
 		for _, s := range page.Sessions {
-			if memErr != nil {
+			if !known[s.ID] { // memory's record is listed at memory's position
 				all = append(all, fromRollout(s))
-				continue
 			}
-			if _, _, ok, err := mem.Session(ctx, s.ID); err == nil && ok {
-				continue // listed from memory, at memory's position
-			}
-			all = append(all, fromRollout(s))
 		}
 	}
 	sort.SliceStable(all, func(i, j int) bool {

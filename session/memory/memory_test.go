@@ -668,3 +668,24 @@ func TestConcurrentGoroutineWrites(t *testing.T) {
 		t.Fatalf("got %d sessions, err %v", len(got), err)
 	}
 }
+
+func TestKnown(t *testing.T) {
+	s := openTest(t)
+	ctx := t.Context()
+	for i, sid := range []string{"s1", "s2", ""} {
+		r := Run{RunID: fmt.Sprintf("r%d", i), SessionID: sid, Kind: KindStart, Task: "t", StartedAt: at(i)}
+		if err := s.InsertRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Known(ctx, []string{"s1", "s3", "s2", "r2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got["s1"] || !got["s2"] || got["s3"] || got["r2"] || len(got) != 2 {
+		t.Fatalf("Known = %v", got)
+	}
+	if got, err := s.Known(ctx, nil); err != nil || len(got) != 0 {
+		t.Fatalf("Known(nil) = %v, %v", got, err)
+	}
+}

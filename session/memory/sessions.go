@@ -434,3 +434,30 @@ func (o *orderedSet) add(vs ...string) {
 		o.list = append(o.list, v)
 	}
 }
+
+// Known returns which of ids memory has a session for, in one query: a listing merged
+// with Codex's store asks this of a whole page at once.
+func (s *Store) Known(ctx context.Context, ids []string) (map[string]bool, error) {
+	known := make(map[string]bool, len(ids))
+	if len(ids) == 0 {
+		return known, nil
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT session_id FROM sessions WHERE session_id IN (`+marks+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		known[id] = true
+	}
+	return known, rows.Err()
+}
