@@ -38,11 +38,7 @@ func decideResumeTool() mcp.Tool {
 	)
 }
 
-func (h *handlers) decideResume(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	var args DecideResumeArgs
-	if err := req.BindArguments(&args); err != nil {
-		return mcp.NewToolResultError("arguments: " + err.Error()), nil
-	}
+func (h *handlers) decideResume(ctx context.Context, req mcp.CallToolRequest, args DecideResumeArgs) (*mcp.CallToolResult, error) {
 	conv := args.Conversation
 	if conv == "" {
 		conv = h.conversation(ctx)

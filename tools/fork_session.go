@@ -28,11 +28,7 @@ func forkSessionTool() mcp.Tool {
 	)
 }
 
-func (h *handlers) forkSession(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	var args ForkSessionArgs
-	if err := req.BindArguments(&args); err != nil {
-		return mcp.NewToolResultError("arguments: " + err.Error()), nil
-	}
+func (h *handlers) forkSession(ctx context.Context, req mcp.CallToolRequest, args ForkSessionArgs) (*mcp.CallToolResult, error) {
 	t := session.ResumeTask{Task: args.task(h.conversation(ctx)), SessionID: args.SessionID}
 	out, err := h.sessions.Fork(ctx, t, progressFunc(ctx, req))
 	return result(out, out.Summary(), err)

@@ -31,11 +31,7 @@ func getSessionTool() mcp.Tool {
 	)
 }
 
-func (h *handlers) getSession(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	var args GetSessionArgs
-	if err := req.BindArguments(&args); err != nil {
-		return mcp.NewToolResultError("arguments: " + err.Error()), nil
-	}
+func (h *handlers) getSession(ctx context.Context, req mcp.CallToolRequest, args GetSessionArgs) (*mcp.CallToolResult, error) {
 	d, err := h.sessions.Get(ctx, args.SessionID, time.Duration(args.Wait)*time.Second)
 	return result(d, detailText(d), err)
 }
@@ -76,11 +72,7 @@ func cancelSessionTool() mcp.Tool {
 	)
 }
 
-func (h *handlers) cancelSession(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	var args CancelSessionArgs
-	if err := req.BindArguments(&args); err != nil {
-		return mcp.NewToolResultError("arguments: " + err.Error()), nil
-	}
+func (h *handlers) cancelSession(ctx context.Context, req mcp.CallToolRequest, args CancelSessionArgs) (*mcp.CallToolResult, error) {
 	out, err := h.sessions.Cancel(ctx, args.SessionID)
 	return result(out, out.Summary(), err)
 }

@@ -37,11 +37,7 @@ func listSessionsTool() mcp.Tool {
 	)
 }
 
-func (h *handlers) listSessions(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	var args ListSessionsArgs
-	if err := req.BindArguments(&args); err != nil {
-		return mcp.NewToolResultError("arguments: " + err.Error()), nil
-	}
+func (h *handlers) listSessions(ctx context.Context, req mcp.CallToolRequest, args ListSessionsArgs) (*mcp.CallToolResult, error) {
 	external := args.IncludeExternal == nil || *args.IncludeExternal
 	out, err := h.sessions.List(ctx, session.ListQuery{
 		Directory: args.Directory, Query: args.Query, Feature: args.Feature, ConversationID: args.Conversation,

@@ -23,11 +23,7 @@ func resumeSessionTool() mcp.Tool {
 	)
 }
 
-func (h *handlers) resumeSession(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	var args ResumeSessionArgs
-	if err := req.BindArguments(&args); err != nil {
-		return mcp.NewToolResultError("arguments: " + err.Error()), nil
-	}
+func (h *handlers) resumeSession(ctx context.Context, req mcp.CallToolRequest, args ResumeSessionArgs) (*mcp.CallToolResult, error) {
 	t := session.ResumeTask{Task: args.task(h.conversation(ctx)), SessionID: args.SessionID}
 	out, err := h.sessions.Resume(ctx, t, progressFunc(ctx, req))
 	return result(out, out.Summary(), err)

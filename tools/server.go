@@ -104,13 +104,13 @@ type toolDef struct {
 
 func (h *handlers) tools() []toolDef {
 	return []toolDef{
-		{startSessionTool(), h.startSession},
-		{resumeSessionTool(), h.resumeSession},
-		{forkSessionTool(), h.forkSession},
-		{listSessionsTool(), h.listSessions},
-		{getSessionTool(), h.getSession},
-		{cancelSessionTool(), h.cancelSession},
-		{decideResumeTool(), h.decideResume},
+		{startSessionTool(), mcp.NewTypedToolHandler(h.startSession)},
+		{resumeSessionTool(), mcp.NewTypedToolHandler(h.resumeSession)},
+		{forkSessionTool(), mcp.NewTypedToolHandler(h.forkSession)},
+		{listSessionsTool(), mcp.NewTypedToolHandler(h.listSessions)},
+		{getSessionTool(), mcp.NewTypedToolHandler(h.getSession)},
+		{cancelSessionTool(), mcp.NewTypedToolHandler(h.cancelSession)},
+		{decideResumeTool(), mcp.NewTypedToolHandler(h.decideResume)},
 	}
 }
 

@@ -23,11 +23,7 @@ func startSessionTool() mcp.Tool {
 	)
 }
 
-func (h *handlers) startSession(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	var args StartSessionArgs
-	if err := req.BindArguments(&args); err != nil {
-		return mcp.NewToolResultError("arguments: " + err.Error()), nil
-	}
+func (h *handlers) startSession(ctx context.Context, req mcp.CallToolRequest, args StartSessionArgs) (*mcp.CallToolResult, error) {
 	t := args.task(h.conversation(ctx))
 	t.DrawFrom = args.DrawFrom
 	out, err := h.sessions.Start(ctx, t, progressFunc(ctx, req))
