@@ -26,9 +26,7 @@ func decideCmd(ctx context.Context, cfg Config, w io.Writer) error {
 		return err
 	}
 	if cfg.JSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(d)
+		return printJSON(w, d)
 	}
 	fmt.Fprintln(w, tools.DecisionText(d))
 	for i, c := range d.Candidates {

@@ -22,9 +22,7 @@ func sessionsCmd(ctx context.Context, cfg Config, w io.Writer) error {
 		return err
 	}
 	if cfg.JSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(list)
+		return printJSON(w, list)
 	}
 	if len(list.Sessions) == 0 {
 		fmt.Fprintln(w, "No Codex sessions.")
@@ -37,6 +35,13 @@ func sessionsCmd(ctx context.Context, cfg Config, w io.Writer) error {
 			orDash(s.Feature), s.SessionID, s.Directory, session.TaskLine(s.Task, 60))
 	}
 	return tw.Flush()
+}
+
+// printJSON writes v indented, for the subcommands' --json.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func orDash(s string) string {
