@@ -3,6 +3,8 @@ package session
 import (
 	"context"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/codex-mcp/codex-mcp/session/decide"
@@ -34,6 +36,7 @@ type DecideQuery struct {
 type SuggestedCall struct {
 	Tool      string         `json:"tool" jsonschema:"enum=start_session,enum=resume_session"`
 	Arguments map[string]any `json:"arguments"`
+	Omitted   []string       `json:"omitted_arguments,omitempty" jsonschema_description:"Arguments too long to repeat here: add your own values of these before sending the call."`
 }
 
 // DecisionResult is decide_resume's answer: the tree's decision with its path, and the
@@ -45,8 +48,13 @@ type DecisionResult struct {
 
 // Decide walks the seed's auto-resume decision tree for the next task against memory.
 func (m *Manager) Decide(ctx context.Context, q DecideQuery) (DecisionResult, error) {
-	if q.Task == "" {
+	if strings.TrimSpace(q.Task) == "" {
 		return DecisionResult{}, inputErr("task", "is empty", "the next task, as you would pass it to start_session")
+	}
+	for field, v := range map[string]string{"task": q.Task, "purpose": q.Purpose, "context": q.Context, "expected": q.Expected} {
+		if len(v) > MaxPromptChars {
+			return DecisionResult{}, inputErr(field, "is "+strconv.Itoa(len(v))+" bytes; a codex prompt holds at most 1048576 characters", "a shorter text")
+		}
 	}
 	switch decide.Relation(q.Relation) {
 	case decide.RelationNone, decide.RelationExtends, decide.RelationNeedsContext, decide.RelationIndependent, decide.RelationAlternative:
@@ -131,12 +139,23 @@ func pastOf(s memory.Session) decide.Past {
 
 // suggest builds the call that carries out d.
 func suggest(d decide.Decision, q DecideQuery, dir string) SuggestedCall {
-	args := map[string]any{"task": q.Task}
-	for k, v := range map[string]string{"purpose": q.Purpose, "context": q.Context, "expected": q.Expected, "conversation_id": q.ConversationID} {
-		if v != "" {
+	args := map[string]any{}
+	var omitted []string
+	for k, v := range map[string]string{"task": q.Task, "purpose": q.Purpose, "context": q.Context, "expected": q.Expected, "conversation_id": q.ConversationID} {
+		switch {
+		case len(v) > echoRunes:
+			omitted = append(omitted, k)
+		case v != "":
 			args[k] = v
 		}
 	}
+	sort.Strings(omitted)
+	sc := suggestCall(d, q, dir, args)
+	sc.Omitted = omitted
+	return sc
+}
+
+func suggestCall(d decide.Decision, q DecideQuery, dir string, args map[string]any) SuggestedCall {
 	if d.Decision == decide.Resume && d.SessionID != "" {
 		args["session_id"] = d.SessionID
 		return SuggestedCall{Tool: "resume_session", Arguments: args}

@@ -16,6 +16,7 @@ func (m *Manager) Fork(ctx context.Context, t ResumeTask, progress ProgressFunc)
 	if err != nil {
 		return Outcome{}, err
 	}
+	t.SessionID = normID(t.SessionID)
 	if !IsUUID(t.SessionID) {
 		return Outcome{}, inputErr("session_id", quote(t.SessionID)+" is not a session id", "the UUID of the session to branch from")
 	}

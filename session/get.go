@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/codex-mcp/codex-mcp/session/codex"
@@ -36,24 +37,39 @@ type SessionDetail struct {
 	Progress     []string    `json:"progress,omitempty" jsonschema_description:"The latest steps of a turn running now."`
 	RolloutPath  string      `json:"rollout_path,omitempty"`
 	Parents      []string    `json:"parent_session_ids,omitempty"`
+	Warnings     []string    `json:"warnings,omitempty" jsonschema_description:"What this answer left out or could not tell (cut lists, memory trouble)."`
 }
 
 // Get returns one session: memory's record and runs, what Codex's store says, and the
 // live state of a turn running in this process. wait > 0 first waits that long for a
 // running turn to end.
 func (m *Manager) Get(ctx context.Context, id string, wait time.Duration) (SessionDetail, error) {
+	d, err := m.get(ctx, normID(id), wait)
+	if err == nil {
+		d.bound()
+	}
+	return d, err
+}
+
+func (m *Manager) get(ctx context.Context, id string, wait time.Duration) (SessionDetail, error) {
+	var warnings []string
 	if !IsUUID(id) && !isRunID(id) {
 		return SessionDetail{}, inputErr("session_id", quote(id)+" is not a session id", "a UUID from start_session or list_sessions (or a run_id of a run still starting)")
 	}
 	run := m.activeFor(id)
 	if wait > 0 && run != nil {
-		t := time.NewTimer(wait)
-		select {
-		case <-run.done:
-		case <-t.C:
-		case <-ctx.Done():
+		if m.takeWaiter() {
+			t := time.NewTimer(wait)
+			select {
+			case <-run.done:
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			t.Stop()
+			m.releaseWaiter()
+		} else {
+			warnings = append(warnings, fmt.Sprintf("answered without waiting: %d get_session calls are already waiting, this server's limit", MaxWaiting))
 		}
-		t.Stop()
 	}
 	if run != nil {
 		select {
@@ -85,14 +101,19 @@ func (m *Manager) Get(ctx context.Context, id string, wait time.Duration) (Sessi
 			}
 		}
 	}
-	var d SessionDetail
+	d := SessionDetail{Warnings: warnings}
 	found := false
-	if mem, err := m.memory(ctx); err == nil && IsUUID(id) {
+	mem, memErr := m.memory(ctx)
+	if memErr != nil {
+		d.Warnings = append(d.Warnings, "conversation memory is unavailable ("+memErr.Error()+"): this answer has only what Codex's store and the runs of this process say")
+	}
+	if memErr == nil && IsUUID(id) {
 		s, runs, ok, err := mem.Session(ctx, id)
 		if err != nil {
-			return SessionDetail{}, err
+			m.logger.Warn("reading a session from memory", "session", id, "err", err)
+			d.Warnings = append(d.Warnings, "conversation memory could not be read ("+err.Error()+"): this answer has only what Codex's store and the runs of this process say")
 		}
-		if ok {
+		if ok && err == nil {
 			found = true
 			d.SessionInfo = fromMemory(s)
 			d.FilesChanged = nonNil(s.FilesChanged)
@@ -199,6 +220,7 @@ func (m *Manager) activeLocked(id string) *activeRun {
 // Cancel stops the turn a session (or run) is running in this process and returns how it
 // ended.
 func (m *Manager) Cancel(ctx context.Context, id string) (Outcome, error) {
+	id = normID(id)
 	if !IsUUID(id) && !isRunID(id) {
 		return Outcome{}, inputErr("session_id", quote(id)+" is not a session id", "a UUID from start_session or list_sessions")
 	}
@@ -216,4 +238,56 @@ func (m *Manager) Cancel(ctx context.Context, id string) (Outcome, error) {
 		return Outcome{}, ctx.Err()
 	}
 	return run.outcome, nil
+}
+
+// takeWaiter claims one of the MaxWaiting places for a get_session that waits.
+func (m *Manager) takeWaiter() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.waiting >= MaxWaiting {
+		return false
+	}
+	m.waiting++
+	return true
+}
+
+func (m *Manager) releaseWaiter() {
+	m.mu.Lock()
+	m.waiting--
+	m.mu.Unlock()
+}
+
+// bound keeps a session's detail within a few hundred KB however long its history: the
+// newest turns, bounded messages and lists, and a warning for each cut.
+func (d *SessionDetail) bound() {
+	d.Task, d.LastTask, d.LastMessage = clip(d.Task, listTextRunes), clip(d.LastTask, listTextRunes), clip(d.LastMessage, detailMessageRune)
+	if n := len(d.Runs) - detailRuns; n > 0 {
+		d.Runs = d.Runs[n:]
+		d.Warnings = append(d.Warnings, fmt.Sprintf("%d older turns are left out; the newest %d are shown", n, detailRuns))
+	}
+	cutCmds, cutFiles := 0, 0
+	for i := range d.Runs {
+		r := &d.Runs[i]
+		r.Task, r.FinalMessage, r.Error = clip(r.Task, detailMessageRune), clip(r.FinalMessage, detailMessageRune), clip(r.Error, listTextRunes)
+		var n int
+		r.Commands, n = clipList(r.Commands, detailCommands)
+		cutCmds += n
+		for j := range r.Commands {
+			r.Commands[j].Command = clip(r.Commands[j].Command, listTextRunes)
+		}
+		r.FilesChanged, n = clipList(r.FilesChanged, detailFiles)
+		cutFiles += n
+	}
+	var n int
+	d.FilesChanged, n = clipList(d.FilesChanged, detailFiles)
+	cutFiles += n
+	if cutCmds > 0 {
+		d.Warnings = append(d.Warnings, fmt.Sprintf("%d commands are left out (the first and last of each turn are shown)", cutCmds))
+	}
+	if cutFiles > 0 {
+		d.Warnings = append(d.Warnings, fmt.Sprintf("%d changed files are left out of the lists", cutFiles))
+	}
+	for i := range d.Progress {
+		d.Progress[i] = clip(d.Progress[i], listTextRunes)
+	}
 }

@@ -65,6 +65,7 @@ type SessionInfo struct {
 type SessionList struct {
 	Sessions   []SessionInfo `json:"sessions"`
 	NextCursor string        `json:"next_cursor,omitempty" jsonschema_description:"Pass as cursor for the next page; absent on the last page."`
+	Warnings   []string      `json:"warnings,omitempty" jsonschema_description:"Why the list may be incomplete (conversation memory unavailable)."`
 }
 
 // List merges memory's sessions with Codex's own store, newest first, the server's
@@ -103,12 +104,19 @@ func (m *Manager) List(ctx context.Context, q ListQuery) (SessionList, error) {
 	}
 	var own []memory.Session
 	if memErr == nil {
-		if own, err = mem.Sessions(ctx, f); err != nil {
-			return SessionList{}, err
+		if own, memErr = mem.Sessions(ctx, f); memErr != nil && !q.IncludeExternal {
+			return SessionList{}, memErr
 		}
-	} else {
-		// Codex's own store still answers when memory cannot be opened.
+	}
+	var warnings []string
+	if memErr != nil {
+		// Codex's own store still answers when memory cannot be read; the caller is told
+		// that the sessions only memory knew (runs that failed before codex named a
+		// session, features, conversations) are missing.
 		m.logger.Warn("listing without conversation memory", "err", memErr)
+		warnings = append(warnings, "conversation memory is unavailable ("+memErr.Error()+"): this list has only Codex's own store, "+
+			"without the features, conversations and statuses memory knows. `codex-mcp doctor` names the problem and its fix")
+		mem, own = nil, nil
 	}
 	more := len(own) > q.Limit
 	var (
@@ -135,7 +143,7 @@ func (m *Manager) List(ctx context.Context, q ListQuery) (SessionList, error) {
 			}
 		}
 		known := map[string]bool{}
-		if memErr == nil {
+		if mem != nil {
 			ids := make([]string, len(page.Sessions))
 			for i, s := range page.Sessions {
 				ids[i] = s.ID
@@ -159,7 +167,11 @@ func (m *Manager) List(ctx context.Context, q ListQuery) (SessionList, error) {
 	if len(all) > q.Limit {
 		all, more = all[:q.Limit], true
 	}
-	out := SessionList{Sessions: all}
+	for i := range all {
+		all[i].Task, all[i].LastTask = clip(all[i].Task, listTextRunes), clip(all[i].LastTask, listTextRunes)
+		all[i].LastMessage = clip(all[i].LastMessage, listTextRunes)
+	}
+	out := SessionList{Sessions: all, Warnings: warnings}
 	if out.Sessions == nil {
 		out.Sessions = []SessionInfo{}
 	}

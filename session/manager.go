@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/codex-mcp/codex-mcp/prompts"
@@ -36,6 +37,7 @@ type Memory interface {
 	Run(ctx context.Context, runID string) (memory.Run, bool, error)
 	Known(ctx context.Context, ids []string) (map[string]bool, error)
 	MarkInterrupted(ctx context.Context, alive func(memory.Owner) bool) (int, error)
+	Close() error
 }
 
 var _ Memory = (*memory.Store)(nil)
@@ -91,6 +93,12 @@ type Manager struct {
 	mu       sync.Mutex
 	active   map[string]*activeRun // by run id
 	reserved map[string]bool       // sessions a resume has claimed, from its checks to its end
+	running  int                   // runs holding one of cfg.MaxRunning slots
+	waiting  int                   // get_session calls waiting on a run
+
+	shutdown atomic.Pointer[string] // why the server is going away, once it is
+	bg       sync.WaitGroup         // goroutines that outlive a request (records, run ends)
+	records  *recorder              // records memory could not take yet
 }
 
 // activeRun is a run in flight in this process.
@@ -122,16 +130,21 @@ func NewManager(cfg Config, deps Deps) *Manager {
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = 5 * time.Minute
 	}
+	if cfg.MaxRunning <= 0 {
+		cfg.MaxRunning = DefaultMaxRunning
+	}
 	logger := deps.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	base, cancel := context.WithCancel(context.Background())
-	return &Manager{
+	m := &Manager{
 		cfg: cfg, runner: deps.Runner, codex: deps.Codex, logger: logger,
 		openMem: deps.OpenMemory, owner: memory.Self(),
 		base: base, cancelBase: cancel, active: map[string]*activeRun{}, reserved: map[string]bool{},
 	}
+	m.records = newRecorder(m)
+	return m
 }
 
 // Warm opens memory and marks runs that died with their server, in the background of
@@ -187,12 +200,14 @@ func (m *Manager) memory(context.Context) (Memory, error) {
 // Shutdown is Close for a server that is going away (SIGTERM, stdin closed): each run still
 // going is recorded as stopped for that reason, not as cancelled by its client.
 func (m *Manager) Shutdown(reason string) {
-	_ = reason // TODO(issue 7): record the reason with each run
+	m.shutdown.CompareAndSwap(nil, &reason)
 	m.Close()
 }
 
-// Close cancels every run still going and waits for them to end.
+// Close cancels every run still going, waits for them and for their records, and closes
+// memory. Records memory still cannot take are logged as lost.
 func (m *Manager) Close() {
+	m.shutdown.CompareAndSwap(nil, ptr("the server closed"))
 	m.cancelBase()
 	m.mu.Lock()
 	runs := make([]*activeRun, 0, len(m.active))
@@ -203,6 +218,37 @@ func (m *Manager) Close() {
 	for _, r := range runs {
 		<-r.done
 	}
+	m.records.stop()
+	m.bg.Wait()
+	m.records.close()
+	m.memMu.Lock()
+	if m.mem != nil {
+		if err := m.mem.Close(); err != nil {
+			m.logger.Warn("closing conversation memory", "err", err)
+		}
+		m.mem = nil
+	}
+	m.memMu.Unlock()
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// takeSlot claims one of the MaxRunning run slots; the refusal names the limit.
+func (m *Manager) takeSlot() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.running >= m.cfg.MaxRunning {
+		return &InputError{Problem: fmt.Sprintf("this server is already running %d codex runs, its limit (--max-running %d)", m.running, m.cfg.MaxRunning),
+			Accepted: "wait for one to end (get_session with wait_seconds) or cancel one (cancel_session), then call again"}
+	}
+	m.running++
+	return nil
+}
+
+func (m *Manager) releaseSlot() {
+	m.mu.Lock()
+	m.running--
+	m.mu.Unlock()
 }
 
 // Start runs a task in a new Codex session (the seed's `codex -C dir exec "task"`).
@@ -216,6 +262,11 @@ func (m *Manager) Start(ctx context.Context, t Task, progress ProgressFunc) (Out
 	}
 	kind := memory.KindStart
 	if len(t.DrawFrom) > 0 {
+		ids := make([]string, len(t.DrawFrom))
+		for i, id := range t.DrawFrom {
+			ids[i] = normID(id)
+		}
+		t.DrawFrom = ids
 		appendix, err := m.drawFrom(ctx, t.DrawFrom)
 		if err != nil {
 			return Outcome{}, err
@@ -273,15 +324,20 @@ func (m *Manager) launch(ctx context.Context, p *prepared, ls launchSpec, progre
 		Expected: p.task.Expected, Rules: p.task.Rules, Sandbox: p.sandbox, Model: p.task.Model, Profile: p.task.Profile,
 		Status: memory.StatusRunning, StartedAt: run.started, Owner: m.owner,
 	}
+	if err := m.takeSlot(); err != nil {
+		return Outcome{}, err
+	}
+	// Runs still work when memory cannot take their record: the record is kept here and
+	// written when memory can take it, and the caller is told, since a run memory never
+	// hears of cannot be resumed by conversation or listed by feature.
 	mem, memErr := m.memory(ctx)
+	if memErr == nil {
+		memErr = mem.InsertRun(ctx, rec)
+	}
 	if memErr != nil {
-		// Runs still work without memory; they are just not remembered.
-		m.logger.Warn("conversation memory unavailable; this run is not recorded", "err", memErr)
-		mem = nil
-	} else {
-		if err := mem.InsertRun(ctx, rec); err != nil {
-			m.logger.Warn("recording run start", "run", run.runID, "err", err)
-		}
+		m.logger.Warn("recording run start", "run", run.runID, "err", memErr)
+		p.warnings = append(p.warnings, memoryWarning(memErr))
+		m.records.keep(rec)
 	}
 	runCtx, cancel := context.WithCancel(m.base)
 	run.cancel = cancel
@@ -291,6 +347,7 @@ func (m *Manager) launch(ctx context.Context, p *prepared, ls launchSpec, progre
 
 	go func() {
 		defer cancel()
+		defer m.releaseSlot()
 		res, err := m.runner.Run(runCtx, codex.Request{
 			Spec: spec, Prompt: p.prompt, Timeout: p.timeout, IdleTimeout: m.cfg.IdleTimeout,
 			OnStart: func(argv []string, _ int) {
@@ -298,31 +355,32 @@ func (m *Manager) launch(ctx context.Context, p *prepared, ls launchSpec, progre
 				run.argv = argv
 				run.mu.Unlock()
 			},
-			OnEvent: func(ev codex.Event) { m.onEvent(run, mem, ev) },
+			OnEvent: func(ev codex.Event) { m.onEvent(run, rec.RunID, ev) },
 		})
 		out := m.outcome(run, p, caps, res, err)
+		if reason := m.shutdown.Load(); reason != nil && out.Status == StatusCancelled {
+			out.Error = "stopped by server shutdown: " + *reason
+		}
 		if resumeID != "" && res.ThreadID != "" && res.ThreadID != resumeID {
 			// codex resumed something else (or silently started afresh): never let that
 			// pass as the session the caller asked for.
 			out.Status = StatusFailed
 			out.Error = fmt.Sprintf("codex reported session %s, not the requested %s; the turn did not continue that session", res.ThreadID, resumeID)
 		}
-		if mem != nil {
-			rec.SessionID = out.SessionID
-			rec.Status = memory.Status(out.Status)
-			rec.FinalMessage, rec.Error = out.FinalMessage, out.Error
-			rec.Usage = memory.Usage(out.Usage)
-			for _, f := range out.FilesChanged {
-				rec.FilesChanged = append(rec.FilesChanged, f.Path)
-			}
-			for _, c := range out.Commands {
-				rec.Commands = append(rec.Commands, memory.Command{Command: c.Command, ExitCode: c.ExitCode, Status: c.Status})
-			}
-			rec.EndedAt = time.Now()
-			// The request may be gone; the record must still be written.
-			if err := mem.FinishRun(context.WithoutCancel(ctx), rec); err != nil {
-				m.logger.Warn("recording run end", "run", run.runID, "err", err)
-			}
+		rec.SessionID = out.SessionID
+		rec.Status = memory.Status(out.Status)
+		rec.FinalMessage, rec.Error = out.FinalMessage, out.Error
+		rec.Usage = memory.Usage(out.Usage)
+		for _, f := range out.FilesChanged {
+			rec.FilesChanged = append(rec.FilesChanged, f.Path)
+		}
+		for _, c := range out.Commands {
+			rec.Commands = append(rec.Commands, memory.Command{Command: c.Command, ExitCode: c.ExitCode, Status: c.Status})
+		}
+		rec.EndedAt = time.Now()
+		// The request may be gone; the record must still be written, now or later.
+		if err := m.finishRecord(rec); err != nil {
+			out.Warnings = append(out.Warnings, memoryWarning(err))
 		}
 		run.mu.Lock()
 		run.outcome = out
@@ -369,21 +427,17 @@ func (m *Manager) wait(ctx context.Context, run *activeRun, wait time.Duration, 
 	}
 }
 
-func (m *Manager) onEvent(run *activeRun, mem Memory, ev codex.Event) {
+func (m *Manager) onEvent(run *activeRun, runID string, ev codex.Event) {
 	if ev.Type == "thread.started" && ev.ThreadID != "" {
 		run.mu.Lock()
 		first := run.sessionID == ""
 		run.sessionID = ev.ThreadID
 		run.mu.Unlock()
-		if first && mem != nil {
+		if first {
 			// Off the event loop: a busy database must not stop codex's output being
 			// read or a cancellation being served.
 			thread := ev.ThreadID
-			go func() {
-				if err := mem.SetSessionID(m.base, run.runID, thread); err != nil {
-					m.logger.Warn("recording session id", "run", run.runID, "err", err)
-				}
-			}()
+			m.bg.Go(func() { m.recordSessionID(runID, thread) })
 		}
 	}
 	msg := codex.Describe(ev)

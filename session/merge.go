@@ -17,6 +17,7 @@ func (m *Manager) drawFrom(ctx context.Context, ids []string) (string, error) {
 	b.WriteString("Earlier Codex sessions this task builds on:")
 	seen := map[string]bool{}
 	for _, id := range ids {
+		id = normID(id)
 		if !IsUUID(id) {
 			return "", inputErr("draw_from", quote(id)+" is not a session id", "UUIDs from start_session or list_sessions")
 		}

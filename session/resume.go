@@ -25,8 +25,9 @@ var _ CodexStore = (*rollout.Store)(nil)
 type known struct {
 	id        string
 	dir       string
-	sandbox   string // "" when Codex's store does not say
-	model     string
+	sandbox   string // the sandbox it was started with; "" when nobody recorded it
+	model     string // the model it was started with; "" when nobody recorded it
+	archived  bool   // Codex archived it: codex refuses to resume it
 	feature   string
 	running   bool
 	task      string
@@ -41,7 +42,7 @@ func (m *Manager) Resume(ctx context.Context, t ResumeTask, progress ProgressFun
 	if err != nil {
 		return Outcome{}, err
 	}
-	sid, resolvedBy := t.SessionID, ""
+	sid, resolvedBy := normID(t.SessionID), ""
 	if sid == "" {
 		if sid, resolvedBy, err = m.resolve(ctx, t.Task, p.dir); err != nil {
 			return Outcome{}, err
@@ -57,6 +58,10 @@ func (m *Manager) Resume(ctx context.Context, t ResumeTask, progress ProgressFun
 		e := inputErr("session_id", "no Codex session "+sid+" is known to this server or to Codex's store", "an id from list_sessions, or start_session for new work")
 		e.Candidates = m.candidates(ctx, p.dir)
 		return Outcome{}, e
+	}
+	if k.archived {
+		return Outcome{}, inputErr("session_id", "session "+sid+" is archived in Codex's store, and codex does not resume archived sessions",
+			"unarchive it with codex first, or start_session with draw_from: ["+sid+"] to build on it in a new session")
 	}
 	// Claim the session before anything slow, so two resumes of it cannot both pass
 	// this check and interleave their turns in one rollout.
@@ -79,8 +84,11 @@ func (m *Manager) Resume(ctx context.Context, t ResumeTask, progress ProgressFun
 			return Outcome{}, err
 		}
 	}
-	if p.sandbox, err = m.resumeSandbox(t.Task, k); err != nil {
+	if p.sandbox, err = m.resumeSandbox(t.Task, k, &p.warnings); err != nil {
 		return Outcome{}, err
+	}
+	if t.Model == "" && k.model == "" {
+		p.warnings = append(p.warnings, "the model session "+sid+" was started with is not recorded; this turn runs on codex's configured default model (pass model to choose)")
 	}
 	if err := m.renderFrom(ctx, p, k); err != nil {
 		return Outcome{}, err
@@ -107,15 +115,19 @@ func (m *Manager) renderFrom(ctx context.Context, p *prepared, k known) error {
 }
 
 // resumeSandbox keeps the session's sandbox (codex forgets it on resume) unless the
-// caller asks for a lower one; raising it on resume is refused.
-func (m *Manager) resumeSandbox(t Task, k known) (string, error) {
+// caller asks for a lower one; raising it on resume is refused. A session whose sandbox
+// nobody recorded resumes read-only unless the caller names one, and the result says so:
+// never a silent raise of a session started read-only by hand.
+func (m *Manager) resumeSandbox(t Task, k known, warnings *[]string) (string, error) {
 	orig := k.sandbox
 	if orig == "" {
-		// Not started here and Codex's store does not say: the mode's sandbox.
-		orig = codex.SandboxWorkspaceWrite
-		if t.Mode == ModeAnalysis {
-			orig = codex.SandboxReadOnly
+		if t.Sandbox == "" {
+			*warnings = append(*warnings, "the sandbox session "+k.id+" was started with is not recorded, so it resumes read-only; "+
+				"pass sandbox ("+allowedUpTo(m.cfg.MaxSandbox)+") to choose")
+			return codex.SandboxReadOnly, nil
 		}
+		*warnings = append(*warnings, "the sandbox session "+k.id+" was started with is not recorded; it resumes in "+t.Sandbox+" as asked")
+		return t.Sandbox, nil
 	}
 	if codex.SandboxRank(orig) > codex.SandboxRank(m.cfg.MaxSandbox) {
 		orig = m.cfg.MaxSandbox
@@ -162,7 +174,7 @@ func (m *Manager) lookup(ctx context.Context, id string) (known, bool, error) {
 	if err != nil || !ok {
 		return known{}, false, err
 	}
-	return known{id: id, dir: s.Directory, model: s.Model, task: s.Task, updatedAt: s.UpdatedAt}, true, nil
+	return known{id: id, dir: s.Directory, model: s.Model, task: s.Task, updatedAt: s.UpdatedAt, archived: s.Archived}, true, nil
 }
 
 // reserve claims a session for one resume; false when a turn of it is already running

@@ -11,6 +11,18 @@ import (
 // Transcript renders a session as Markdown for a person or an assistant browsing
 // resources: what memory knows of it, then the conversation from Codex's own store.
 func (m *Manager) Transcript(ctx context.Context, id string) (string, error) {
+	text, err := m.transcript(ctx, id)
+	if len(text) > transcriptBytes {
+		// Whatever the store holds: the start and the end, and what was cut.
+		head, tail := transcriptBytes*3/4, transcriptBytes/4
+		cut := len(text) - head - tail
+		text = strings.ToValidUTF8(text[:head], "") + fmt.Sprintf("\n\n…[%d bytes of the transcript cut; get_session has the turns]…\n\n", cut) +
+			strings.ToValidUTF8(text[len(text)-tail:], "")
+	}
+	return text, err
+}
+
+func (m *Manager) transcript(ctx context.Context, id string) (string, error) {
 	d, err := m.Get(ctx, id, 0)
 	if err != nil {
 		return "", err

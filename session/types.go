@@ -137,7 +137,10 @@ type Candidate struct {
 }
 
 func (e *InputError) Error() string {
-	s := e.Field + ": " + e.Problem
+	s := e.Problem
+	if e.Field != "" {
+		s = e.Field + ": " + s
+	}
 	if e.Accepted != "" {
 		s += " (accepted: " + e.Accepted + ")"
 	}
