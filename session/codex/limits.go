@@ -13,10 +13,11 @@ const (
 	// message or command output on one line) is never buffered: only its first lineHead
 	// and last lineTail bytes are kept, joined with a note of the cut, which is still
 	// the JSON event when the cut falls inside one string (it nearly always does: the
-	// huge part is the text).
+	// huge part is the text). Head and tail together stay under maxFinalMessage, so a
+	// mended message is not cut a second time (which would misstate the size cut).
 	maxLine  = 1 << 20
-	lineHead = 256 << 10
-	lineTail = 256 << 10
+	lineHead = 30 << 10
+	lineTail = 30 << 10
 
 	// maxFinalMessage bounds FinalMessage; a longer one keeps its head and tail halves.
 	maxFinalMessage = 64 << 10
