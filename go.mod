@@ -3,6 +3,7 @@ module github.com/codex-mcp/codex-mcp
 go 1.26.8
 
 require (
+	github.com/BurntSushi/toml v1.6.0
 	github.com/bmatcuk/doublestar/v4 v4.10.4
 	github.com/invopop/jsonschema v0.14.0
 	github.com/lmittmann/tint v1.2.1

@@ -32,6 +32,9 @@ type Spec struct {
 	Profile   string
 	ResumeID  string // resume this session (UUID) instead of starting one
 	ForkID    string // fork this session (UUID) into a new one
+	// Config holds codex config overrides, "dotted.key=toml-value", each passed as
+	// `-c`; they apply to this run only.
+	Config []string
 }
 
 // BuildArgs returns the argv (without the binary) for spec on a codex with caps. The prompt
@@ -73,6 +76,12 @@ func BuildArgs(caps Capabilities, spec Spec) ([]string, error) {
 			return nil, fmt.Errorf("codex %s has no --profile", caps.Version)
 		}
 		args = append(args, "--profile", spec.Profile)
+	}
+	if len(spec.Config) > 0 && !caps.ExecFlags["--config"] {
+		return nil, fmt.Errorf("codex %s has no `exec --config`", caps.Version)
+	}
+	for _, kv := range spec.Config {
+		args = append(args, "--config", kv)
 	}
 	switch {
 	case spec.ResumeID != "" && spec.ForkID != "":

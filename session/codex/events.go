@@ -2,9 +2,12 @@ package codex
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Event is one line of `codex exec --json`. Only the fields codex-mcp uses are decoded;
@@ -69,12 +72,13 @@ type Command struct {
 	Output   string `json:"output,omitempty"` // the tail of its output
 }
 
-// maxOutputTail bounds how much of a command's output a result keeps.
-const maxOutputTail = 2000
-
-// Transcript accumulates the events of one run into what a caller wants to know.
+// Transcript accumulates the events of one run into what a caller wants to know. Every
+// list and text in it is bounded (see limits.go), however much codex prints.
 type Transcript struct {
-	ThreadID     string
+	ThreadID string
+	// BadThreadID is a thread.started id that is not a UUID: codex misbehaved, and it is
+	// not trusted as a session id (ThreadID stays empty). Clipped to maxNote.
+	BadThreadID  string
 	FinalMessage string
 	Commands     []Command
 	FilesChanged []FileChange
@@ -83,14 +87,24 @@ type Transcript struct {
 	Warnings     []string // error items inside a turn: codex carried on
 	TurnDone     bool
 	TurnFailed   bool
-	inflight     map[string]string // command items started and not completed: id -> command
+
+	inflight    map[string]string // command items started and not completed: id -> command
+	inflightCut int               // started commands past maxInflight, not remembered
+	commandsRun int               // commands seen, kept or not
+	filesSeen   int               // files added, kept or not (a path already kept is not counted again)
+	notesCut    int               // warnings and errors dropped past maxNotes
+	finished    bool
 }
 
 // Apply folds one event into the transcript.
 func (t *Transcript) Apply(ev Event) {
 	switch ev.Type {
 	case "thread.started":
-		t.ThreadID = ev.ThreadID
+		if IsSessionID(ev.ThreadID) {
+			t.ThreadID, t.BadThreadID = ev.ThreadID, ""
+		} else {
+			t.ThreadID, t.BadThreadID = "", clipMiddle(ev.ThreadID, maxNote)
+		}
 	case "turn.completed":
 		t.TurnDone = true
 		if ev.Usage != nil {
@@ -102,18 +116,24 @@ func (t *Transcript) Apply(ev Event) {
 	case "turn.failed":
 		t.TurnFailed = true
 		if ev.Error != nil && ev.Error.Message != "" {
-			t.Errors = append(t.Errors, ev.Error.Message)
+			t.Errors = t.addNote(t.Errors, ev.Error.Message)
 		}
 	case "error":
 		if ev.Message != "" {
-			t.Errors = append(t.Errors, ev.Message)
+			t.Errors = t.addNote(t.Errors, ev.Message)
 		}
+	case eventLineCut:
+		t.Warnings = t.addNote(t.Warnings, ev.Message)
 	case "item.started", "item.updated":
 		if ev.Item != nil && ev.Item.Type == "command_execution" && ev.Item.Status == "in_progress" {
 			if t.inflight == nil {
 				t.inflight = map[string]string{}
 			}
-			t.inflight[ev.Item.ID] = ev.Item.Command
+			if _, ok := t.inflight[ev.Item.ID]; ok || len(t.inflight) < maxInflight {
+				t.inflight[ev.Item.ID] = clipHead(ev.Item.Command, maxCommandText)
+			} else if ev.Type == "item.started" {
+				t.inflightCut++
+			}
 		}
 	case "item.completed":
 		if ev.Item != nil {
@@ -125,21 +145,31 @@ func (t *Transcript) Apply(ev Event) {
 func (t *Transcript) applyItem(it *Item) {
 	switch it.Type {
 	case "agent_message":
-		t.FinalMessage = it.Text
+		t.FinalMessage = clipMiddle(it.Text, maxFinalMessage)
 	case "command_execution":
-		delete(t.inflight, it.ID)
-		t.Commands = append(t.Commands, Command{
-			Command: it.Command, ExitCode: it.ExitCode, Status: it.Status, Output: tail(it.AggregatedOutput, maxOutputTail),
+		if _, ok := t.inflight[it.ID]; ok {
+			delete(t.inflight, it.ID)
+		} else if t.inflightCut > 0 {
+			t.inflightCut--
+		}
+		t.addCommand(Command{
+			Command: clipHead(it.Command, maxCommandText), ExitCode: it.ExitCode, Status: clipHead(it.Status, maxNote),
+			Output: tail(it.AggregatedOutput, maxOutputTail),
 		})
 	case "file_change":
 		for _, c := range it.Changes {
-			t.addFile(c)
+			t.addFile(FileChange{Path: clipMiddle(c.Path, maxPath), Kind: clipHead(c.Kind, maxNote)})
 		}
 	case "error":
 		if it.Message != "" {
-			t.Warnings = append(t.Warnings, it.Message)
+			t.Warnings = t.addNote(t.Warnings, it.Message)
 		}
 	}
+}
+
+func (t *Transcript) addCommand(c Command) {
+	t.Commands = keepEnds(t.Commands, t.commandsRun, maxCommands, c)
+	t.commandsRun++
 }
 
 func (t *Transcript) addFile(c FileChange) {
@@ -149,34 +179,131 @@ func (t *Transcript) addFile(c FileChange) {
 			return
 		}
 	}
-	t.FilesChanged = append(t.FilesChanged, c)
+	t.FilesChanged = keepEnds(t.FilesChanged, t.filesSeen, maxFiles, c)
+	t.filesSeen++
+}
+
+// keepEnds adds v, the seen-th value, to list, which keeps at most max values: the first
+// max/2, and the newest others in a ring over the rest of the slice that Finish puts back
+// in order. Memory stays bounded whatever seen grows to.
+func keepEnds[T any](list []T, seen, max int, v T) []T {
+	if len(list) < max {
+		return append(list, v)
+	}
+	first := max / 2
+	list[first+(seen-first)%(max-first)] = v
+	return list
+}
+
+// orderEnds undoes keepEnds' ring once the last value is in: the kept tail in the order
+// it came. It returns how many values were cut from the middle.
+func orderEnds[T any](list []T, seen, max int) int {
+	if seen <= max {
+		return 0
+	}
+	first := max / 2
+	ring := list[first:]
+	k := (seen - first) % len(ring) // the oldest kept value
+	rotated := append(append(make([]T, 0, len(ring)), ring[k:]...), ring[:k]...)
+	copy(ring, rotated)
+	return seen - max
+}
+
+// addNote appends a clipped note; past maxNotes the newest replaces the last kept one,
+// since the last error is the one that says why the run failed.
+func (t *Transcript) addNote(list []string, s string) []string {
+	s = clipMiddle(s, maxNote)
+	if len(list) < maxNotes {
+		return append(list, s)
+	}
+	t.notesCut++
+	list[len(list)-1] = s
+	return list
 }
 
 // Finish records commands that started but whose end codex never reported (codex 0.125
-// can drop that event when the turn ends at once), so the result still lists them.
+// can drop that event when the turn ends at once), so the result still lists them, and
+// puts the kept ends of the capped lists in order with a warning for what was cut. It
+// runs once; later calls do nothing.
 func (t *Transcript) Finish() {
+	if t.finished {
+		return
+	}
+	t.finished = true
 	for id, cmd := range t.inflight {
-		t.Commands = append(t.Commands, Command{Command: cmd, Status: "unknown"})
+		t.addCommand(Command{Command: cmd, Status: "unknown"})
 		delete(t.inflight, id)
+	}
+	t.commandsRun += t.inflightCut
+	if cut := orderEnds(t.Commands, t.commandsRun, maxCommands); cut > 0 {
+		t.Warnings = t.addNote(t.Warnings, fmt.Sprintf("codex ran %d commands; the result keeps the first %d and the last %d (%d cut)",
+			t.commandsRun, maxCommands/2, maxCommands-maxCommands/2, cut))
+	}
+	if cut := orderEnds(t.FilesChanged, t.filesSeen, maxFiles); cut > 0 {
+		t.Warnings = t.addNote(t.Warnings, fmt.Sprintf("codex changed %d files; the result keeps the first %d and the last %d (%d cut)",
+			t.filesSeen, maxFiles/2, maxFiles-maxFiles/2, cut))
+	}
+	if t.notesCut > 0 {
+		n := t.notesCut
+		t.notesCut = 0
+		t.Warnings = t.addNote(t.Warnings, fmt.Sprintf("%d more warnings and errors were cut", n))
 	}
 }
 
 // CommandRunning reports whether codex is inside a command right now; the no-output
 // timeout does not apply then, since a long test suite is silent but alive.
-func (t *Transcript) CommandRunning() bool { return len(t.inflight) > 0 }
+func (t *Transcript) CommandRunning() bool { return len(t.inflight) > 0 || t.inflightCut > 0 }
 
+// IsSessionID reports whether s has the form of a Codex session id (a UUID, any version).
+func IsSessionID(s string) bool { return uuidRe.MatchString(s) }
+
+var uuidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// tail keeps the last n bytes of s, on a rune boundary, marked as cut.
 func tail(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	s = s[len(s)-n:]
-	// Do not start in the middle of a UTF-8 sequence.
-	for i := 0; i < len(s) && i < 4; i++ {
-		if s[i]&0xC0 != 0x80 {
-			return "…" + s[i:]
-		}
+	return "…" + s[runeStart(s, len(s)-n):]
+}
+
+// clipHead keeps the first n bytes of s, on a rune boundary, marked as cut.
+func clipHead(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return "…" + s
+	return s[:runeStart(s, n)] + "…"
+}
+
+// clipMiddle keeps about n bytes of s, its head and its tail, with the size of the cut
+// written where it was: the start says what a message is, the end how it concluded.
+func clipMiddle(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	h := runeStart(s, n/2)
+	t := runeStart(s, len(s)-n/2)
+	return s[:h] + "…[cut " + sizeText(t-h) + "]…" + s[t:]
+}
+
+// runeStart moves i back to the start of the UTF-8 sequence it falls in (at most 3
+// bytes), so a cut never splits a character.
+func runeStart(s string, i int) int {
+	for j := 0; j < utf8.UTFMax-1 && i > 0 && i < len(s) && !utf8.RuneStart(s[i]); j++ {
+		i--
+	}
+	return i
+}
+
+// sizeText writes a byte count as a person reads it.
+func sizeText(n int) string {
+	switch {
+	case n >= 1_000_000:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n >= 1000:
+		return fmt.Sprintf("%.1f KB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // relativeChanges reports the files of a file_change item relative to the run's
@@ -203,6 +330,9 @@ func relativeChanges(ev Event, dir string) Event {
 func Describe(ev Event) string {
 	switch ev.Type {
 	case "thread.started":
+		if !IsSessionID(ev.ThreadID) {
+			return "codex reported a session id that is not a UUID"
+		}
 		return "codex session " + ev.ThreadID + " started"
 	case "turn.failed":
 		if ev.Error != nil {

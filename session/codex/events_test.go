@@ -7,7 +7,7 @@ import (
 )
 
 func TestTranscriptFromEvents(t *testing.T) {
-	stream := `{"type":"thread.started","thread_id":"t-1"}
+	stream := `{"type":"thread.started","thread_id":"0199a213-81c0-7800-8aa1-bbab2a035a53"}
 {"type":"turn.started"}
 {"type":"some.future.event","x":1}
 {"type":"item.started","item":{"id":"i0","type":"command_execution","command":"/bin/bash -lc 'go test ./...'","status":"in_progress"}}
@@ -35,7 +35,7 @@ not json at all
 		t.Fatal("make lint should be in flight")
 	}
 	tr.Finish()
-	if tr.ThreadID != "t-1" || tr.FinalMessage != "all done" || !tr.TurnDone || tr.Usage.InputTokens != 10 || tr.Usage.ReasoningOutputTokens != 1 {
+	if tr.ThreadID != "0199a213-81c0-7800-8aa1-bbab2a035a53" || tr.FinalMessage != "all done" || !tr.TurnDone || tr.Usage.InputTokens != 10 || tr.Usage.ReasoningOutputTokens != 1 {
 		t.Fatalf("%+v", tr)
 	}
 	if len(tr.Commands) != 2 || *tr.Commands[0].ExitCode != 0 || tr.Commands[1].Status != "unknown" {
@@ -80,6 +80,10 @@ func TestBuildArgs(t *testing.T) {
 		{"profile unsupported", oldCaps, Spec{Directory: "/p", Sandbox: "read-only", Profile: "x"}, "", true},
 		{"no json", Capabilities{ExecFlags: map[string]bool{"--sandbox": true, "--cd": true}}, Spec{Sandbox: "read-only"}, "", true},
 		{"bad sandbox", newCaps, Spec{Sandbox: "yolo"}, "", true},
+		{"config overrides go before resume", withFlag(newCaps, "--config"),
+			Spec{Directory: "/p", Sandbox: "read-only", ResumeID: "0199a213-81c0-7800-8aa1-bbab2a035a53", Config: []string{"mcp_servers.codex.enabled=false"}},
+			"exec --json --color never --skip-git-repo-check --cd /p --sandbox read-only --config mcp_servers.codex.enabled=false resume 0199a213-81c0-7800-8aa1-bbab2a035a53 -", false},
+		{"config overrides need --config", newCaps, Spec{Sandbox: "read-only", Config: []string{"a=1"}}, "", true},
 	}
 	for _, c := range cases {
 		got, err := BuildArgs(c.caps, c.spec)
@@ -87,6 +91,15 @@ func TestBuildArgs(t *testing.T) {
 			t.Errorf("%s: got %q, %v", c.name, strings.Join(got, " "), err)
 		}
 	}
+}
+
+func withFlag(c Capabilities, flag string) Capabilities {
+	flags := map[string]bool{flag: true}
+	for f := range c.ExecFlags {
+		flags[f] = true
+	}
+	c.ExecFlags = flags
+	return c
 }
 
 func TestParseHelp(t *testing.T) {
@@ -115,6 +128,8 @@ Options:
 	}
 }
 
+const sid = "0199a213-81c0-7800-8aa1-bbab2a035a53"
+
 func TestClassify(t *testing.T) {
 	cases := []struct {
 		name   string
@@ -123,8 +138,10 @@ func TestClassify(t *testing.T) {
 		status string
 		warns  int
 	}{
-		{"clean", Result{Transcript: Transcript{TurnDone: true}}, nil, StatusCompleted, 0},
-		{"retried then completed", Result{Transcript: Transcript{TurnDone: true, Errors: []string{"Reconnecting... 1/5"}}}, nil, StatusCompleted, 1},
+		{"clean", Result{Transcript: Transcript{ThreadID: sid, TurnDone: true}}, nil, StatusCompleted, 0},
+		{"retried then completed", Result{Transcript: Transcript{ThreadID: sid, TurnDone: true, Errors: []string{"Reconnecting... 1/5"}}}, nil, StatusCompleted, 1},
+		{"completed without a session", Result{Transcript: Transcript{TurnDone: true}}, nil, StatusFailed, 0},
+		{"odd session id", Result{Transcript: Transcript{BadThreadID: "not-a-uuid", TurnDone: true}}, nil, StatusFailed, 0},
 		{"turn failed", Result{Transcript: Transcript{TurnFailed: true, Errors: []string{"model overloaded"}}}, nil, StatusFailed, 0},
 		{"exited early", Result{Stderr: "WARNING: x\nError: no rollout found for thread id abc\n", ExitCode: 1}, errors.New("exit status 1"), StatusFailed, 0},
 	}

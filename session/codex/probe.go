@@ -1,7 +1,6 @@
 package codex
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"time"
+	"syscall"
 )
 
 // Capabilities is what one codex binary supports, read from its own --version and --help.
@@ -48,7 +47,7 @@ var (
 // Probe runs the binary's --version and the help of `exec` and `exec resume` (at once:
 // they are independent) and reads the flags each accepts.
 func Probe(ctx context.Context, bin string) (Capabilities, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, probeLimits.Timeout)
 	defer cancel()
 	path, err := exec.LookPath(bin)
 	if err != nil {
@@ -66,12 +65,7 @@ func Probe(ctx context.Context, bin string) (Capabilities, error) {
 	)
 	run := func(out *string, errp *error, args ...string) {
 		defer wg.Done()
-		cmd := exec.CommandContext(ctx, path, args...)
-		var buf bytes.Buffer
-		cmd.Stdout = &buf
-		cmd.Stderr = &buf
-		*errp = cmd.Run()
-		*out = buf.String()
+		*out, *errp = probeOutput(ctx, path, args...)
 	}
 	wg.Add(3)
 	go run(&version, &verr, "--version")
@@ -104,6 +98,35 @@ func Probe(ctx context.Context, bin string) (Capabilities, error) {
 		return caps, fmt.Errorf("codex %s at %s has no `exec --json`; codex-mcp needs codex 0.125.0 or newer (npm install -g @openai/codex)", caps.Version, path)
 	}
 	return caps, nil
+}
+
+// maxProbeOutput bounds what one probe command's output may grow to (codex's help is a
+// few KB; a broken wrapper could print for ever).
+const maxProbeOutput = 256 << 10
+
+// probeOutput runs one probe command in its own process group and returns its output.
+// It returns within probeLimits.WaitDelay of the command exiting or ctx ending, even when
+// something the command started (a wrapper script's `sleep 300 &`) keeps the output pipe
+// open, and that something is killed with the group.
+func probeOutput(ctx context.Context, path string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, path, args...)
+	out := &capBuffer{max: maxProbeOutput, head: true}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = probeLimits.WaitDelay
+	err := cmd.Run()
+	if cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	if errors.Is(err, exec.ErrWaitDelay) {
+		// It answered and exited 0; only a leftover child held the pipe.
+		err = nil
+	}
+	if err != nil && ctx.Err() != nil {
+		err = fmt.Errorf("no answer within %s (%v)", probeLimits.Timeout, err)
+	}
+	return out.String(), err
 }
 
 func parseFlags(help string) map[string]bool {

@@ -1,7 +1,6 @@
 package codex
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -49,6 +49,10 @@ type Result struct {
 	EndedAt    time.Time
 	Version    string
 	TimeoutHit string // "total" or "idle" when Status is timed_out
+	// DisabledMCPServers names the MCP servers of the user's Codex config that are
+	// codex-mcp itself and were turned off for this run (so codex did not start this
+	// server inside the run); sorted, nil when none.
+	DisabledMCPServers []string
 }
 
 // Runner runs the codex binary. It probes the binary on first use and keeps what it learnt.
@@ -56,9 +60,13 @@ type Runner struct {
 	bin    string
 	env    []string
 	logger *slog.Logger
+	mcp    mcpGuard
 
-	mu   sync.Mutex
-	caps *Capabilities
+	mu       sync.Mutex
+	caps     *Capabilities
+	probeErr error         // the last failed probe's error, served until probeErrAt+FailBackoff
+	probeAt  time.Time     // when probeErr was got
+	probing  chan struct{} // closed when the probe in flight ends; nil when none is
 }
 
 // NewRunner returns a Runner for bin (a name on PATH or a path). env is the environment
@@ -70,25 +78,55 @@ func NewRunner(bin string, env []string, logger *slog.Logger) *Runner {
 	return &Runner{bin: bin, env: env, logger: logger}
 }
 
-// Capabilities probes the binary once; a failed probe is retried next time, so a user
+// Capabilities probes the binary once and keeps what it learnt. Concurrent callers share
+// the probe in flight, each waiting only as long as its own ctx allows. A failed probe's
+// error is served for probeLimits.FailBackoff, then the binary is probed again, so a user
 // who installs codex while the server runs does not have to restart it.
 func (r *Runner) Capabilities(ctx context.Context) (Capabilities, error) {
+	r.mu.Lock()
+	if r.caps != nil {
+		defer r.mu.Unlock()
+		return *r.caps, nil
+	}
+	if r.probeErr != nil && time.Since(r.probeAt) < probeLimits.FailBackoff {
+		defer r.mu.Unlock()
+		return Capabilities{}, r.probeErr
+	}
+	wait := r.probing
+	if wait == nil {
+		wait = make(chan struct{})
+		r.probing = wait
+		// Not the caller's cancellation: the others waiting want the answer too.
+		go r.probe(context.WithoutCancel(ctx), wait)
+	}
+	r.mu.Unlock()
+	select {
+	case <-wait:
+	case <-ctx.Done():
+		return Capabilities{}, ctx.Err()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.caps != nil {
 		return *r.caps, nil
 	}
-	caps, err := Probe(ctx, r.bin)
-	if err != nil {
-		return Capabilities{}, err
-	}
-	r.logger.Debug("probed codex", "bin", caps.Bin, "version", caps.Version)
-	r.caps = &caps
-	return caps, nil
+	return Capabilities{}, r.probeErr
 }
 
-// stderrTail keeps the last bytes codex wrote to stderr, for error messages.
-const stderrTail = 4096
+func (r *Runner) probe(ctx context.Context, done chan struct{}) {
+	caps, err := Probe(ctx, r.bin)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	defer close(done)
+	r.probing = nil
+	if err != nil {
+		r.logger.Debug("probing codex failed", "bin", r.bin, "err", err)
+		r.probeErr, r.probeAt = err, time.Now()
+		return
+	}
+	r.logger.Debug("probed codex", "bin", caps.Bin, "version", caps.Version)
+	r.caps, r.probeErr = &caps, nil
+}
 
 // Run starts codex and blocks until it exits, is cancelled through ctx, or times out.
 // The returned error is for runs that could not start at all (no binary, bad spec); every
@@ -98,28 +136,30 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	args, err := BuildArgs(caps, req.Spec)
+	env := r.env
+	if env == nil {
+		env = os.Environ()
+	}
+	env = append(env[:len(env):len(env)], caps.Env...)
+	spec, disabled, warnings := r.unnest(caps, req.Spec, env)
+	args, err := BuildArgs(caps, spec)
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Argv: append([]string{caps.Bin}, args...), Version: caps.Version, StartedAt: time.Now()}
+	res := Result{Argv: append([]string{caps.Bin}, args...), Version: caps.Version, StartedAt: time.Now(), DisabledMCPServers: disabled}
+	res.Warnings = warnings
 
 	cmd := exec.Command(caps.Bin, args...)
 	cmd.Dir = req.Spec.Directory
-	cmd.Env = r.env
-	if len(caps.Env) > 0 {
-		if cmd.Env == nil {
-			cmd.Env = os.Environ()
-		}
-		cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], caps.Env...)
-	}
+	// The nesting mark: a codex-mcp started anywhere below this run sees it.
+	cmd.Env = withEnv(env, DelegatedEnv, strconv.Itoa(os.Getpid()))
 	// Own process group, so cancellation reaches the commands codex started; and die with
 	// the server, so a crashed server leaves no codex behind.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Stdin = strings.NewReader(req.Prompt)
 	outR, outW := io.Pipe()
 	cmd.Stdout = outW
-	stderr := &tailBuffer{max: stderrTail}
+	stderr := &capBuffer{max: stderrTail}
 	cmd.Stderr = stderr
 	// A grandchild that escaped the group may hold stdout open after codex exits; do not
 	// wait for it longer than this.
@@ -176,6 +216,11 @@ loop:
 			}
 			ev = relativeChanges(ev, req.Spec.Directory)
 			res.Apply(ev)
+			if ev.Type == "thread.started" && !IsSessionID(ev.ThreadID) {
+				// The caller sees events before the result: it must not take the odd
+				// id for a session either (the result's error names it).
+				ev.ThreadID = ""
+			}
 			if req.OnEvent != nil {
 				req.OnEvent(ev)
 			}
@@ -227,12 +272,39 @@ loop:
 	return res, nil
 }
 
+// unnest adds to spec the config overrides that keep codex from starting codex-mcp
+// inside the run (see mcpGuard), and says which servers it disabled and what it could
+// not disable.
+func (r *Runner) unnest(caps Capabilities, spec Spec, env []string) (Spec, []string, []string) {
+	overrides, disabled, skipped := mcpOverrides(r.mcp.serversFor(env, r.logger), os.Getpid())
+	if len(overrides) > 0 && !caps.ExecFlags["--config"] {
+		skipped, disabled, overrides = append(skipped, disabled...), nil, nil
+	}
+	spec.Config = append(spec.Config[:len(spec.Config):len(spec.Config)], overrides...)
+	var warnings []string
+	for _, name := range skipped {
+		warnings = append(warnings, fmt.Sprintf("the MCP server %q in Codex's config is codex-mcp itself and could not be turned off for this run, "+
+			"so codex may start codex-mcp inside it; rename it to letters, digits, - and _", name))
+	}
+	return spec, disabled, warnings
+}
+
 // classify decides how a run that ended on its own went. codex reports retries
 // ("Reconnecting... 1/5") as error events; a turn that then completed and exited 0 did
 // complete, and those errors are only warnings.
 func classify(res *Result, werr error) (string, string) {
+	// A turn without a usable session id cannot be resumed or found again: it did not
+	// complete as far as the caller is concerned.
+	if res.BadThreadID != "" {
+		return StatusFailed, fmt.Sprintf("codex reported a session id that is not a UUID (%q); it is not trusted as a session", res.BadThreadID)
+	}
 	if werr == nil && res.TurnDone && !res.TurnFailed {
-		res.Warnings = append(res.Warnings, res.Errors...)
+		if res.ThreadID == "" {
+			return StatusFailed, "codex never reported a session (no thread.started event); the run cannot be resumed"
+		}
+		for _, e := range res.Errors {
+			res.Warnings = res.addNote(res.Warnings, e)
+		}
 		return StatusCompleted, ""
 	}
 	why := ""
@@ -282,45 +354,31 @@ func lastLine(s string) string {
 	return ""
 }
 
-func readEvents(r io.Reader, out chan<- Event, logger *slog.Logger) {
-	defer close(out)
-	br := bufio.NewReaderSize(r, 64*1024)
-	for {
-		line, err := br.ReadBytes('\n')
-		if len(line) > 0 {
-			if ev, ok := ParseEvent(line); ok {
-				out <- ev
-			} else if s := strings.TrimSpace(string(line)); s != "" {
-				logger.Debug("codex stdout line that is not an event", "line", firstLine(s, 200))
-			}
-		}
-		if err != nil {
-			// Drain so the writer never blocks if we stopped early.
-			_, _ = io.Copy(io.Discard, r)
-			return
-		}
+// capBuffer keeps max bytes of what is written to it: the last ones (codex's stderr,
+// where the reason is) or, with head set, the first ones (a probe's answer).
+type capBuffer struct {
+	mu   sync.Mutex
+	max  int
+	head bool
+	buf  []byte
+}
+
+func (c *capBuffer) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := len(p) // all of it is taken, kept or not
+	if c.head {
+		p = p[:min(max(c.max-len(c.buf), 0), len(p))]
 	}
-}
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > t.max {
-		t.buf = append(t.buf[:0], t.buf[len(t.buf)-t.max:]...)
+	c.buf = append(c.buf, p...)
+	if len(c.buf) > c.max {
+		c.buf = append(c.buf[:0], c.buf[len(c.buf)-c.max:]...)
 	}
-	return len(p), nil
+	return n, nil
 }
 
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
+func (c *capBuffer) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return string(c.buf)
 }

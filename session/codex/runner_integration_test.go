@@ -2,8 +2,10 @@ package codex_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -208,5 +210,65 @@ func TestIntegrationMegabytePrompt(t *testing.T) {
 	reqs := model.Requests()
 	if got := len(reqs[0].UserText); got < 999_000 {
 		t.Fatalf("model saw a prompt of %d bytes", got)
+	}
+}
+
+// A codex-mcp registered in Codex's own config is not started inside the runs this
+// server makes; the user's other MCP servers still are, and see the nesting mark.
+func TestIntegrationNestedCodexMCPIsDisabled(t *testing.T) {
+	model := testenv.Model(t)
+	r, home := newRunner(t, model.URL())
+	bin := t.TempDir()
+	// An MCP server that only leaves a marker (with its environment) and exits: codex
+	// logs that it failed to start and carries on, which is all this test needs.
+	server := "#!/bin/sh\nenv > \"$0.started\"\n"
+	for _, name := range []string{"codex-mcp", "other-server"} {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte(server), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := fmt.Sprintf(`
+[mcp_servers.codex]
+command = %q
+args = ["serve"]
+
+[mcp_servers.tools]
+command = %q
+env = { KEEP = "kept" }
+`, filepath.Join(bin, "codex-mcp"), filepath.Join(bin, "other-server"))
+	f, err := os.OpenFile(filepath.Join(home, "config.toml"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(cfg); err != nil {
+		t.Fatal(err)
+	}
+	_ = f.Close()
+
+	res, err := r.Run(t.Context(), codex.Request{
+		Spec:    codex.Spec{Directory: t.TempDir(), Sandbox: codex.SandboxReadOnly},
+		Prompt:  "REPLY: nested",
+		Timeout: time.Minute,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != codex.StatusCompleted || res.FinalMessage != "nested" {
+		t.Fatalf("status %q message %q error %q stderr %s", res.Status, res.FinalMessage, res.Error, res.Stderr)
+	}
+	if strings.Join(res.DisabledMCPServers, ",") != "codex" {
+		t.Fatalf("disabled %q, argv %q", res.DisabledMCPServers, res.Argv)
+	}
+	if _, err := os.Stat(filepath.Join(bin, "codex-mcp.started")); !os.IsNotExist(err) {
+		t.Fatalf("codex started the codex-mcp MCP server (stat err %v); argv %q", err, res.Argv)
+	}
+	env, err := os.ReadFile(filepath.Join(bin, "other-server.started"))
+	if err != nil {
+		t.Fatalf("the other MCP server did not start: %v; stderr %s", err, res.Stderr)
+	}
+	for _, want := range []string{codex.DelegatedEnv + "=" + strconv.Itoa(os.Getpid()), "KEEP=kept"} {
+		if !strings.Contains(string(env), want+"\n") {
+			t.Errorf("the other MCP server's environment lacks %s:\n%s", want, env)
+		}
 	}
 }
