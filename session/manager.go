@@ -465,6 +465,7 @@ func (m *Manager) outcome(run *activeRun, p *prepared, caps codex.Capabilities, 
 		CodexVersion: caps.Version, Command: nonNil(res.Argv), Patterns: p.patterns,
 		Warnings: append(append([]string{}, p.warnings...), res.Warnings...),
 	}
+	out.Disabled = res.DisabledMCPServers
 	if out.SessionID == "" {
 		out.SessionID = run.sessionID
 	}

@@ -77,6 +77,7 @@ type Outcome struct {
 	Command      []string           `json:"command" jsonschema:"description=The equivalent codex argv (the prompt goes on stdin)"`
 	Warnings     []string           `json:"warnings,omitempty"`
 	Patterns     []prompts.Pattern  `json:"context_files,omitempty" jsonschema:"description=Files each @{...} pattern of the context matched"`
+	Disabled     []string           `json:"disabled_mcp_servers,omitempty" jsonschema:"description=MCP servers of the user's Codex config that are this server and were turned off inside the run (no nested delegation)"`
 	ResolvedBy   string             `json:"resolved_by,omitempty" jsonschema:"description=How resume_session chose the session when no session_id was given"`
 }
 
