@@ -176,7 +176,7 @@ func checkContent(ctx context.Context, p string) (_ []Finding, readable bool) {
 	if v > len(migrations) {
 		out = append(out, Finding{
 			Problem: fmt.Sprintf("%s has schema version %d, newer than this codex-mcp knows (%d): a newer codex-mcp has used it", p, v, len(migrations)),
-			Fix:     "update this codex-mcp to the newest version; until then it keeps working, but without what the newer schema adds (such as shared resume leases)"})
+			Fix:     "update every codex-mcp sharing this state directory to the same, newest version; until then this one keeps working, without what the newer version added"})
 	}
 	rows, err := db.QueryContext(ctx, "PRAGMA quick_check(5)")
 	if err != nil {
