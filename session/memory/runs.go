@@ -80,6 +80,11 @@ type Run struct {
 
 // InsertRun records a run as it starts. RunID is required; an empty Status means running
 // and a zero StartedAt means now.
+//
+// It is idempotent, so that a caller whose InsertRun failed (memory locked) can simply
+// call it again later: a second InsertRun of a recorded run updates what is known at the
+// start (task fields, directory, owner, start time, and the session id if none is
+// recorded yet) and leaves the outcome alone, even when a FinishRun landed first.
 func (s *Store) InsertRun(ctx context.Context, r Run) error {
 	if r.RunID == "" {
 		return errors.New("memory: InsertRun: empty RunID")
@@ -90,6 +95,41 @@ func (s *Store) InsertRun(ctx context.Context, r Run) error {
 	if r.StartedAt.IsZero() {
 		r.StartedAt = time.Now()
 	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		old, err := runSessionID(ctx, tx, r.RunID)
+		if errors.Is(err, ErrNotFound) {
+			if err := insertRun(ctx, tx, r); err != nil {
+				return err
+			}
+			return refreshSession(ctx, tx, r.SessionID)
+		}
+		if err != nil {
+			return err
+		}
+		parents, err := jsonList(r.ParentSessionIDs)
+		if err != nil {
+			return err
+		}
+		sid := old
+		if sid == "" {
+			sid = r.SessionID
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE runs SET session_id = ?, kind = ?, parent_session_ids = ?,
+			conversation_id = ?, directory = ?, feature = ?, task = ?, purpose = ?, mode = ?, context = ?,
+			expected = ?, rules = ?, sandbox = ?, model = ?, profile = ?, started_at = ?,
+			owner_pid = ?, owner_start_time = ?, owner_host = ? WHERE run_id = ?`,
+			nullString(sid), r.Kind, parents, r.ConversationID, r.Directory, r.Feature, r.Task, r.Purpose,
+			r.Mode, r.Context, r.Expected, r.Rules, r.Sandbox, r.Model, r.Profile, r.StartedAt.UnixNano(),
+			r.Owner.PID, r.Owner.StartTime, r.Owner.Host, r.RunID)
+		if err != nil {
+			return fmt.Errorf("memory: insert run %s again: %w", r.RunID, err)
+		}
+		return refreshSession(ctx, tx, sid)
+	})
+}
+
+// insertRun adds r, every field of it, as a new row.
+func insertRun(ctx context.Context, tx *sql.Tx, r Run) error {
 	parents, err := jsonList(r.ParentSessionIDs)
 	if err != nil {
 		return err
@@ -98,24 +138,22 @@ func (s *Store) InsertRun(ctx context.Context, r Run) error {
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO runs (
-			run_id, session_id, kind, parent_session_ids, conversation_id, directory, feature,
-			task, purpose, mode, context, expected, rules, sandbox, model, profile,
-			status, final_message, error, files_changed, commands,
-			input_tokens, cached_input_tokens, output_tokens, reasoning_output_tokens,
-			started_at, ended_at, owner_pid, owner_start_time, owner_host
-		) VALUES (?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?,?,?,?, ?,?,?,?, ?,?,?,?,?)`,
-			r.RunID, nullString(r.SessionID), r.Kind, parents, r.ConversationID, r.Directory, r.Feature,
-			r.Task, r.Purpose, r.Mode, r.Context, r.Expected, r.Rules, r.Sandbox, r.Model, r.Profile,
-			string(r.Status), r.FinalMessage, r.Error, files, cmds,
-			r.Usage.InputTokens, r.Usage.CachedInputTokens, r.Usage.OutputTokens, r.Usage.ReasoningOutputTokens,
-			r.StartedAt.UnixNano(), nullTime(r.EndedAt), r.Owner.PID, r.Owner.StartTime, r.Owner.Host)
-		if err != nil {
-			return fmt.Errorf("memory: insert run %s: %w", r.RunID, err)
-		}
-		return refreshSession(ctx, tx, r.SessionID)
-	})
+	_, err = tx.ExecContext(ctx, `INSERT INTO runs (
+		run_id, session_id, kind, parent_session_ids, conversation_id, directory, feature,
+		task, purpose, mode, context, expected, rules, sandbox, model, profile,
+		status, final_message, error, files_changed, commands,
+		input_tokens, cached_input_tokens, output_tokens, reasoning_output_tokens,
+		started_at, ended_at, owner_pid, owner_start_time, owner_host
+	) VALUES (?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?,?,?,?, ?,?,?,?, ?,?,?,?,?)`,
+		r.RunID, nullString(r.SessionID), r.Kind, parents, r.ConversationID, r.Directory, r.Feature,
+		r.Task, r.Purpose, r.Mode, r.Context, r.Expected, r.Rules, r.Sandbox, r.Model, r.Profile,
+		string(r.Status), r.FinalMessage, r.Error, files, cmds,
+		r.Usage.InputTokens, r.Usage.CachedInputTokens, r.Usage.OutputTokens, r.Usage.ReasoningOutputTokens,
+		r.StartedAt.UnixNano(), nullTime(r.EndedAt), r.Owner.PID, r.Owner.StartTime, r.Owner.Host)
+	if err != nil {
+		return fmt.Errorf("memory: insert run %s: %w", r.RunID, err)
+	}
+	return nil
 }
 
 // SetSessionID records the Codex thread id of a run as soon as Codex reports it, so the
@@ -144,8 +182,13 @@ func (s *Store) SetSessionID(ctx context.Context, runID, sessionID string) error
 
 // FinishRun records a run's outcome: status, final message, error, files changed,
 // commands, usage and end time (a zero EndedAt means now), and SessionID when set. Other
-// fields of r are ignored. Calling it with StatusRunning stores a progress snapshot and
-// leaves the end time empty.
+// fields of r are ignored when the run is recorded. Calling it with StatusRunning stores a
+// progress snapshot and leaves the end time empty.
+//
+// When the run is not recorded (its InsertRun failed, say because memory was locked)
+// FinishRun records it whole from r, so pass the full Run: the run is then remembered
+// once, correctly, and an InsertRun retried after it changes nothing of its outcome. A
+// zero StartedAt is then taken as the end time.
 func (s *Store) FinishRun(ctx context.Context, r Run) error {
 	if r.Status == "" {
 		return errors.New("memory: FinishRun: empty status")
@@ -163,6 +206,22 @@ func (s *Store) FinishRun(ctx context.Context, r Run) error {
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		old, err := runSessionID(ctx, tx, r.RunID)
+		if errors.Is(err, ErrNotFound) {
+			r := r
+			if r.Status == StatusRunning {
+				r.EndedAt = time.Time{}
+			}
+			if r.StartedAt.IsZero() {
+				r.StartedAt = r.EndedAt
+				if r.StartedAt.IsZero() {
+					r.StartedAt = time.Now()
+				}
+			}
+			if err := insertRun(ctx, tx, r); err != nil {
+				return err
+			}
+			return refreshSession(ctx, tx, r.SessionID)
+		}
 		if err != nil {
 			return err
 		}
@@ -196,29 +255,31 @@ func (s *Store) Run(ctx context.Context, runID string) (Run, bool, error) {
 		return Run{}, false, nil
 	}
 	if err != nil {
-		return Run{}, false, err
+		return Run{}, false, classify(err)
 	}
 	return r, true, nil
 }
 
 // MarkInterrupted marks every run still running whose owner is not alive as interrupted,
-// and returns how many it marked. Several server processes share the database, so a run
-// is only touched when alive says its owner is gone; the server calls this at start-up
-// with ProcessAlive. The end time is left empty: when the process died is unknown.
+// and returns how many it marked; it also drops the resume leases those owners held.
+// Several server processes share the database, so a run or lease is only touched when
+// alive says its owner is gone; the server calls this at start-up with ProcessAlive. The
+// end time is left empty: when the process died is unknown.
 func (s *Store) MarkInterrupted(ctx context.Context, alive func(Owner) bool) (int, error) {
 	// Find the owners first and ask about each once, outside the write lock: alive may
 	// read /proc and should not hold up other processes' writes.
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT owner_pid, owner_start_time, owner_host
-		FROM runs WHERE status = 'running'`)
+	rows, err := s.db.QueryContext(ctx, `SELECT owner_pid, owner_start_time, owner_host
+		FROM runs WHERE status = 'running'
+		UNION SELECT owner_pid, owner_start_time, owner_host FROM leases`)
 	if err != nil {
-		return 0, err
+		return 0, classify(err)
 	}
 	var dead []Owner
 	for rows.Next() {
 		var o Owner
 		if err := rows.Scan(&o.PID, &o.StartTime, &o.Host); err != nil {
 			rows.Close()
-			return 0, err
+			return 0, classify(err)
 		}
 		if !alive(o) {
 			dead = append(dead, o)
@@ -226,7 +287,7 @@ func (s *Store) MarkInterrupted(ctx context.Context, alive func(Owner) bool) (in
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, err
+		return 0, classify(err)
 	}
 	if len(dead) == 0 {
 		return 0, nil
@@ -256,6 +317,9 @@ func (s *Store) MarkInterrupted(ctx context.Context, alive func(Owner) bool) (in
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
+				return err
+			}
+			if _, err := deleteOwnerLeases(ctx, tx, o); err != nil {
 				return err
 			}
 			n += len(sids)

@@ -85,6 +85,20 @@ CREATE INDEX IF NOT EXISTS sessions_feature ON sessions(feature COLLATE NOCASE, 
 -- content: the text itself is stored once, in sessions.search.
 CREATE VIRTUAL TABLE IF NOT EXISTS sessions_fts USING fts5(search, content='sessions', tokenize='trigram');
 `,
+	// 2: leases, the one-turn-at-a-time reservation of a session shared by every server
+	// process on the database (see AcquireLease). One row per reserved session; the
+	// owner columns say which process holds it, so a dead holder's lease can be taken.
+	`
+CREATE TABLE IF NOT EXISTS leases (
+	session_id       TEXT PRIMARY KEY,
+	run_id           TEXT NOT NULL,
+	owner_pid        INTEGER NOT NULL,
+	owner_start_time INTEGER NOT NULL,
+	owner_host       TEXT NOT NULL,
+	since            INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS leases_owner ON leases(owner_pid, owner_start_time, owner_host);
+`,
 }
 
 // migrate brings db up to len(steps). The fast path, taken by every Open once the schema

@@ -81,7 +81,8 @@ const sessionColumns = `session_id, conversation_id, directory, feature, task, l
 // Sessions lists sessions matching f, newest first by UpdatedAt then SessionID (both
 // descending, so ties have a stable order and keyset pagination neither skips nor
 // repeats). Pass the last result's Cursor() as f.UpdatedBefore for the next page.
-func (s *Store) Sessions(ctx context.Context, f Filter) ([]Session, error) {
+func (s *Store) Sessions(ctx context.Context, f Filter) (_ []Session, err error) {
+	defer func() { err = classify(err) }()
 	var (
 		where []string
 		args  []any
@@ -239,7 +240,8 @@ func (s *Store) Recent(ctx context.Context, limit int) ([]Session, error) {
 
 // Session returns one session and its runs, oldest first. Both are read in one
 // transaction so they agree even while another process is writing.
-func (s *Store) Session(ctx context.Context, id string) (Session, []Run, bool, error) {
+func (s *Store) Session(ctx context.Context, id string) (_ Session, _ []Run, _ bool, err error) {
+	defer func() { err = classify(err) }()
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // deferred: takes no write lock
 	if err != nil {
 		return Session{}, nil, false, err
@@ -437,7 +439,8 @@ func (o *orderedSet) add(vs ...string) {
 
 // Known returns which of ids memory has a session for, in one query: a listing merged
 // with Codex's store asks this of a whole page at once.
-func (s *Store) Known(ctx context.Context, ids []string) (map[string]bool, error) {
+func (s *Store) Known(ctx context.Context, ids []string) (_ map[string]bool, err error) {
+	defer func() { err = classify(err) }()
 	known := make(map[string]bool, len(ids))
 	if len(ids) == 0 {
 		return known, nil

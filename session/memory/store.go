@@ -19,23 +19,37 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// ErrNotFound is returned by writes that name a run the store does not have.
+// ErrNotFound is returned by SetSessionID for a run the store does not have.
 var ErrNotFound = errors.New("memory: not found")
 
-// busyTimeout is how long SQLite itself waits for another process's write lock before
-// reporting SQLITE_BUSY. Writes are a few hundred microseconds, so reaching it means a
-// stuck or very slow peer; withRetry then tries again a few times before giving up.
-const busyTimeout = 5 * time.Second
+// How long memory waits for SQLite, in one place. The point of the bound is that a
+// database locked by a stuck peer (seen: 40 s) costs a run a few seconds and a named
+// error (ErrLocked), never a hang: the caller records the run later instead.
+const (
+	// busyTimeout is how long SQLite itself waits for another process's lock within one
+	// statement. Healthy writes take a few hundred microseconds, so a second means a stuck
+	// or very slow peer.
+	busyTimeout = 1 * time.Second
 
-// maxAttempts bounds the retries on SQLITE_BUSY beyond the busy timeout.
-const maxAttempts = 4
+	// writeWait bounds one write in total: waiting behind this process's other writes,
+	// SQLite's busy waits and the retries between them. After it the write fails with
+	// ErrLocked. Three busy waits' worth, so a peer's burst of writes or a checkpoint
+	// never fails a write, while a held lock is reported within 3 s.
+	writeWait = 3 * time.Second
+
+	// retryPause is the pause before the n-th retry (times n) after SQLITE_BUSY.
+	retryPause = 50 * time.Millisecond
+
+	// slowLock is how long Diagnose may wait for the write lock and still call the
+	// database healthy; longer, and it reports how long it waited.
+	slowLock = 1 * time.Second
+)
 
 // Store is the conversation memory. It is safe for concurrent use by many goroutines and,
 // through SQLite's file locking, by many processes sharing one file.
@@ -44,10 +58,11 @@ type Store struct {
 	path   string
 	logger *slog.Logger
 
-	// writeMu serialises this process's write transactions before they reach SQLite:
-	// waiting on a Go mutex is immediate, while SQLite's busy handler polls with sleeps
-	// of up to 100 ms. Cross-process contention still goes through the busy handler.
-	writeMu sync.Mutex
+	// writeSem (capacity 1) serialises this process's write transactions before they
+	// reach SQLite: waiting on a channel is immediate, while SQLite's busy handler polls
+	// with sleeps of up to 100 ms. Cross-process contention still goes through the busy
+	// handler. A channel rather than a mutex so that the wait counts against writeWait.
+	writeSem chan struct{}
 }
 
 // Open opens (creating if needed) the database at path and brings its schema up to date.
@@ -64,7 +79,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 		return nil, fmt.Errorf("memory: %w", err)
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
-		return nil, fmt.Errorf("memory: create state dir: %w", err)
+		return nil, classify(fmt.Errorf("memory: create state dir: %w", err))
 	}
 
 	db, err := sql.Open("sqlite", dsn(abs))
@@ -77,11 +92,11 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	db.SetMaxOpenConns(2)
 	db.SetMaxIdleConns(2)
 
-	s := &Store{db: db, path: abs, logger: logger}
-	err = withRetry(ctx, logger, func() error { return migrate(ctx, db, migrations, logger) })
+	s := &Store{db: db, path: abs, logger: logger, writeSem: make(chan struct{}, 1)}
+	err = withRetry(ctx, logger, time.Now().Add(writeWait), func() error { return migrate(ctx, db, migrations, logger) })
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("memory: open %s: %w", abs, err)
+		return nil, classify(fmt.Errorf("memory: open %s: %w", abs, err))
 	}
 	return s, nil
 }
@@ -111,11 +126,24 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) Close() error { return s.db.Close() }
 
 // write runs fn inside a BEGIN IMMEDIATE transaction, retrying the whole transaction when
-// SQLite reports the database busy. fn must therefore be safe to run more than once.
+// SQLite reports the database busy, for at most writeWait in all. fn must therefore be
+// safe to run more than once. Its error is classified (ErrLocked, ErrReadOnly,
+// ErrCorrupt) when it is one of memory's troubles.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	return withRetry(ctx, s.logger, func() error {
+	deadline := time.Now().Add(writeWait)
+	// Leave one busy wait of the budget for the transaction itself: a write queued
+	// behind a stuck one gives up in time instead of starting a wait that overruns.
+	queue := time.NewTimer(time.Until(deadline) - busyTimeout)
+	defer queue.Stop()
+	select {
+	case s.writeSem <- struct{}{}:
+	case <-queue.C:
+		return fmt.Errorf("%w: waited %v behind this process's other writes", ErrLocked, writeWait-busyTimeout)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.writeSem }()
+	return classify(withRetry(ctx, s.logger, deadline, func() error {
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
@@ -125,28 +153,39 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 			return err
 		}
 		return tx.Commit()
-	})
+	}))
 }
 
-// withRetry calls fn until it succeeds, fails with something other than SQLITE_BUSY, or
-// maxAttempts is reached. Each attempt already waited up to busyTimeout inside SQLite.
-func withRetry(ctx context.Context, logger *slog.Logger, fn func() error) error {
-	var err error
+// withRetry calls fn until it succeeds or fails with something other than SQLITE_BUSY.
+// Each attempt may itself wait up to busyTimeout inside SQLite, so a new attempt is only
+// made when it can end before deadline; the first is always made.
+func withRetry(ctx context.Context, logger *slog.Logger, deadline time.Time, fn func() error) error {
 	for attempt := 1; ; attempt++ {
-		if err = fn(); err == nil || !isBusy(err) || attempt == maxAttempts {
+		err := fn()
+		if err == nil || !isBusy(err) {
+			return err
+		}
+		pause := time.Duration(attempt) * retryPause
+		if time.Until(deadline) < pause+busyTimeout {
 			return err
 		}
 		logger.Warn("memory: database busy, retrying", "attempt", attempt, "err", err)
 		select {
 		case <-ctx.Done():
 			return errors.Join(err, ctx.Err())
-		case <-time.After(time.Duration(attempt) * 50 * time.Millisecond):
+		case <-time.After(pause):
 		}
 	}
 }
 
 // isBusy reports whether err is SQLITE_BUSY (any extended variant).
-func isBusy(err error) bool {
+func isBusy(err error) bool { return sqliteCode(err) == sqlite3.SQLITE_BUSY }
+
+// sqliteCode is the primary SQLite result code in err's chain, or 0.
+func sqliteCode(err error) int {
 	var se *sqlite.Error
-	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+	if errors.As(err, &se) {
+		return se.Code() & 0xff
+	}
+	return 0
 }
