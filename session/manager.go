@@ -37,6 +37,9 @@ type Memory interface {
 	Run(ctx context.Context, runID string) (memory.Run, bool, error)
 	Known(ctx context.Context, ids []string) (map[string]bool, error)
 	MarkInterrupted(ctx context.Context, alive func(memory.Owner) bool) (int, error)
+	AcquireLease(ctx context.Context, sessionID, runID string, owner memory.Owner) (memory.Lease, bool, error)
+	ReleaseLease(ctx context.Context, sessionID, runID string) error
+	ReleaseOwnerLeases(ctx context.Context, owner memory.Owner) (int, error)
 	Close() error
 }
 
@@ -223,6 +226,11 @@ func (m *Manager) Close() {
 	m.records.close()
 	m.memMu.Lock()
 	if m.mem != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		if _, err := m.mem.ReleaseOwnerLeases(ctx, m.owner); err != nil {
+			m.logger.Warn("releasing resume leases", "err", err)
+		}
+		cancel()
 		if err := m.mem.Close(); err != nil {
 			m.logger.Warn("closing conversation memory", "err", err)
 		}
@@ -282,6 +290,7 @@ func (m *Manager) Start(ctx context.Context, t Task, progress ProgressFunc) (Out
 
 // launchSpec says what kind of run launch starts.
 type launchSpec struct {
+	runID    string // the run's id when the caller needed it before launch (a lease)
 	resumeID string // continue this session (reserved by the caller; launch releases it)
 	forkID   string // branch from this session
 	kind     string // memory.Kind*
@@ -312,8 +321,11 @@ func (m *Manager) launch(ctx context.Context, p *prepared, ls launchSpec, progre
 	if feature == "" {
 		feature = inferFeature(p.dir, p.task.Context, p.task.Task)
 	}
+	if ls.runID == "" {
+		ls.runID = newRunID()
+	}
 	run := &activeRun{
-		runID: newRunID(), sessionID: resumeID, task: p.task, dir: p.dir, sandbox: p.sandbox,
+		runID: ls.runID, sessionID: resumeID, task: p.task, dir: p.dir, sandbox: p.sandbox,
 		started: time.Now(), done: make(chan struct{}), progress: progress,
 	}
 	run.task.Feature = feature
@@ -392,6 +404,9 @@ func (m *Manager) launch(ctx context.Context, p *prepared, ls launchSpec, progre
 			delete(m.reserved, resumeID)
 		}
 		m.mu.Unlock()
+		if resumeID != "" {
+			m.releaseLease(resumeID, run.runID)
+		}
 		close(run.done)
 	}()
 	return m.wait(ctx, run, p.task.Wait, caps, p)

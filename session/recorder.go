@@ -176,6 +176,15 @@ var errMemoryPending = errors.New("an earlier record of this run is still waitin
 
 // memoryWarning is what a result says when memory could not take its run's record.
 func memoryWarning(err error) string {
-	return "conversation memory could not record this run (" + err.Error() + "); the record is kept by this server " +
-		"and written as soon as memory can take it. `codex-mcp doctor` names the problem and its fix"
+	what := "conversation memory could not record this run"
+	switch {
+	case errors.Is(err, memory.ErrLocked):
+		what = "conversation memory is locked by another process and could not record this run yet"
+	case errors.Is(err, memory.ErrReadOnly):
+		what = "conversation memory is not writable and could not record this run"
+	case errors.Is(err, memory.ErrCorrupt):
+		what = "conversation memory is damaged (not a readable SQLite database) and could not record this run"
+	}
+	return what + " (" + err.Error() + "); the record is kept by this server and written as soon as memory can take it. " +
+		"`codex-mcp doctor` names the problem and its fix"
 }

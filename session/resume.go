@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,12 +70,19 @@ func (m *Manager) Resume(ctx context.Context, t ResumeTask, progress ProgressFun
 		return Outcome{}, inputErr("session_id", "session "+sid+" is running a turn right now; a second turn at once would interleave them",
 			"wait for it (get_session) or cancel it (cancel_session) first")
 	}
+	runID := newRunID()
 	launched := false
 	defer func() {
 		if !launched {
 			m.release(sid)
+			m.releaseLease(sid, runID)
 		}
 	}()
+	// The reservation above holds in this process; the lease holds across every server
+	// on this state directory (Claude Desktop, Claude Code and an IDE at once).
+	if err := m.takeLease(ctx, sid, runID, &p.warnings); err != nil {
+		return Outcome{}, err
+	}
 	if p.dir != "" && k.dir != "" && filepath.Clean(k.dir) != p.dir {
 		return Outcome{}, inputErr("directory", "session "+sid+" works in "+quote(k.dir)+", not "+quote(p.dir), "the session's own directory, or leave directory out")
 	}
@@ -94,9 +102,10 @@ func (m *Manager) Resume(ctx context.Context, t ResumeTask, progress ProgressFun
 		return Outcome{}, err
 	}
 	launched = true
-	out, err := m.launch(ctx, p, launchSpec{resumeID: sid, kind: memory.KindResume}, progress)
+	out, err := m.launch(ctx, p, launchSpec{runID: runID, resumeID: sid, kind: memory.KindResume}, progress)
 	if err != nil {
 		m.release(sid)
+		m.releaseLease(sid, runID)
 	}
 	out.ResolvedBy = resolvedBy
 	return out, err
@@ -256,4 +265,45 @@ func (m *Manager) resolve(ctx context.Context, t Task, dir string) (string, stri
 	e := inputErr("session_id", problem, "a session_id from list_sessions, or start_session")
 	e.Candidates = m.candidates(ctx, dir)
 	return "", "", e
+}
+
+// takeLease claims session sid for run runID in memory, shared by every server process on
+// this state directory. When memory cannot say, the resume goes ahead on this process's
+// reservation and the result says that another process is not kept out.
+func (m *Manager) takeLease(ctx context.Context, sid, runID string, warnings *[]string) error {
+	mem, err := m.memory(ctx)
+	if err == nil {
+		var (
+			holder memory.Lease
+			ok     bool
+		)
+		holder, ok, err = mem.AcquireLease(ctx, sid, runID, m.owner)
+		if err == nil && !ok {
+			return inputErr("session_id", "session "+sid+" is running a turn in another codex-mcp process (run "+holder.RunID+
+				", pid "+strconv.Itoa(holder.Owner.PID)+", since "+holder.Since.Format(time.RFC3339)+"); a second turn at once would interleave them",
+				"wait for that turn to end (get_session "+sid+"), then resume")
+		}
+	}
+	if err != nil {
+		m.logger.Warn("taking the shared resume lease", "session", sid, "err", err)
+		*warnings = append(*warnings, "the resume could not be reserved in conversation memory ("+err.Error()+
+			"); another codex-mcp process on this state directory is not kept from resuming this session at the same time")
+	}
+	return nil
+}
+
+// releaseLease gives the session's lease back, off the caller's path: a locked database
+// must not hold the end of a run; a lease left behind is taken over once its run ends.
+func (m *Manager) releaseLease(sid, runID string) {
+	m.bg.Go(func() {
+		mem, err := m.memory(m.base)
+		if err != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(m.base), 5*time.Second)
+		defer cancel()
+		if err := mem.ReleaseLease(ctx, sid, runID); err != nil {
+			m.logger.Debug("releasing a resume lease", "session", sid, "err", err)
+		}
+	})
 }
