@@ -31,6 +31,7 @@ const (
 	maxLineHead = 64 << 10
 	// maxHeadScan bounds how far a listing reads past the first line looking for the
 	// first user message; a session whose prompt is not within it is listed without one.
+	// (A huge first line is still read past, not kept: its prompt is worth the I/O.)
 	maxHeadScan = 4 << 20
 	// maxReadBytes is where a read of one rollout stops (what came before is kept): far
 	// beyond any real session, it bounds the time a decompression bomb or an endless

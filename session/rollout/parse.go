@@ -325,8 +325,9 @@ func parse(ctx context.Context, r io.Reader, mode parseMode) (parsed, error) {
 		return p, errNotRollout
 	}
 
+	headEnd := lr.count + maxHeadScan
 	for {
-		if mode == modeHead && (p.Task != "" || lr.count > maxHeadScan) {
+		if mode == modeHead && (p.Task != "" || lr.count > headEnd) {
 			break
 		}
 		line, oversize, size, err := lr.next()
