@@ -26,6 +26,11 @@ type Session struct {
 	Archived bool
 	Version  string // cli_version; "0.125.0" writes the older event shape
 	Model    string
+	// Sandboxes is each turn's sandbox mode (-s), written into its turn_context as
+	// sandbox_policy; a turn without one (or an empty one) gets none.
+	Sandboxes []string
+	// ForkedFrom is written as session_meta's forked_from_id when set.
+	ForkedFrom string
 }
 
 // Defaults fills the fields a caller left empty: version 0.169.0, model gpt-5.5,
@@ -99,6 +104,9 @@ func Write(home string, f Session) (path string, err error) {
 		"originator": "codex_exec", "cli_version": f.Version, "source": "exec", "model_provider": "mock",
 		"base_instructions": map[string]any{"text": instructions},
 	}
+	if f.ForkedFrom != "" {
+		meta["forked_from_id"] = f.ForkedFrom
+	}
 	rec("session_meta", meta)
 	for turn, prompt := range f.Prompts {
 		rec("event_msg", map[string]any{"type": "task_started", "turn_id": fmt.Sprint(turn)})
@@ -106,7 +114,11 @@ func Write(home string, f Session) (path string, err error) {
 			rec("response_item", msg("developer", "input_text", "<permissions instructions>\n"+strings.Repeat("sandbox rules ", 350)+"\n</permissions instructions>"))
 			rec("response_item", msg("user", "input_text", "<environment_context>\n  <cwd>"+f.Cwd+"</cwd>\n</environment_context>"))
 		}
-		rec("turn_context", map[string]any{"turn_id": fmt.Sprint(turn), "cwd": f.Cwd, "model": f.Model, "approval_policy": "never"})
+		tc := map[string]any{"turn_id": fmt.Sprint(turn), "cwd": f.Cwd, "model": f.Model, "approval_policy": "never"}
+		if turn < len(f.Sandboxes) && f.Sandboxes[turn] != "" {
+			tc["sandbox_policy"] = map[string]any{"type": f.Sandboxes[turn]}
+		}
+		rec("turn_context", tc)
 		rec("response_item", msg("user", "input_text", prompt))
 		if f.Version == "0.125.0" {
 			rec("event_msg", map[string]any{"type": "user_message", "message": prompt})

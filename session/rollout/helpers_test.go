@@ -68,7 +68,7 @@ func indexRow(t testing.TB, db execer, cols map[string]bool, home string, f fake
 	vals := map[string]any{
 		"id": f.ID, "rollout_path": rolloutPath(home, f), "created_at": f.Started.Unix(), "updated_at": f.Updated.Unix(),
 		"source": "exec", "model_provider": "mock", "cwd": f.Cwd, "title": f.Prompts[0],
-		"sandbox_policy": `{"type":"read-only"}`, "approval_mode": "never", "archived": f.Archived,
+		"sandbox_policy": indexPolicy(f), "approval_mode": "never", "archived": f.Archived,
 		"cli_version": f.Version, "first_user_message": f.Prompts[0], "model": f.Model,
 		"created_at_ms": f.Started.UnixMilli(), "updated_at_ms": f.Updated.UnixMilli(),
 		"preview": f.Prompts[0], "originator": "codex_exec",
@@ -84,6 +84,30 @@ func indexRow(t testing.TB, db execer, cols map[string]bool, home string, f fake
 		t.Fatal(err)
 	}
 }
+
+// indexPolicy is threads.sandbox_policy for f as its codex version writes it: the latest
+// turn's sandbox (read-only when f names none), as a sandbox policy up to 0.125 and as a
+// permission profile in 0.169.
+func indexPolicy(f fakeSession) string {
+	mode := "read-only"
+	if n := len(f.Sandboxes); n > 0 && f.Sandboxes[n-1] != "" {
+		mode = f.Sandboxes[n-1]
+	}
+	if f.Version == "0.125.0" {
+		return `{"type":"` + mode + `"}`
+	}
+	return map[string]string{
+		"read-only":          permReadOnly,
+		"workspace-write":    permWorkspaceWrite,
+		"danger-full-access": `{"type":"disabled"}`,
+	}[mode]
+}
+
+// Permission profiles as codex 0.169 writes them (paths renamed).
+const (
+	permReadOnly       = `{"type":"managed","file_system":{"type":"restricted","entries":[{"path":{"type":"special","value":{"kind":"root"}},"access":"read"}]},"network":"restricted"}`
+	permWorkspaceWrite = `{"type":"managed","file_system":{"type":"restricted","entries":[{"path":{"type":"special","value":{"kind":"root"}},"access":"read"},{"path":{"type":"path","path":"/home/dev/project"},"access":"write"},{"path":{"type":"special","value":{"kind":"slash_tmp"}},"access":"write"},{"path":{"type":"special","value":{"kind":"tmpdir"}},"access":"write"},{"path":{"type":"path","path":"/home/dev/project/.git"},"access":"read","missing_path_behavior":"skip"}]},"network":"restricted"}`
+)
 
 func tableColumns(t testing.TB, db *sql.DB) map[string]bool {
 	t.Helper()

@@ -29,6 +29,10 @@ var requiredColumns = []string{
 // give the same fields.
 var optionalColumns = []string{"created_at_ms", "updated_at_ms", "cli_version", "model", "originator"}
 
+// sandbox_policy is read by Get only (as a fallback, see Session.Sandbox), so its absence
+// does not make listings read the rollouts.
+const sandboxColumn = "sandbox_policy"
+
 // stateIndex is one open, recognised state database. It is opened per call and closed
 // straight after: holding it open would keep a read-only connection on codex's WAL and
 // stop codex from checkpointing and removing it when it exits.
@@ -192,9 +196,9 @@ func (x *stateIndex) selectSQL() string {
 		}
 		return "''"
 	}
-	return fmt.Sprintf(`SELECT id, rollout_path, cwd, %s, %s, source, substr(first_user_message, 1, %d), archived, %s, %s, %s FROM threads`,
+	return fmt.Sprintf(`SELECT id, rollout_path, cwd, %s, %s, source, substr(first_user_message, 1, %d), archived, %s, %s, %s, substr(%s, 1, %d) FROM threads`,
 		x.msExpr("created_at"), x.msExpr("updated_at"), maxTaskRunes+100,
-		opt("cli_version"), opt("model"), opt("originator"))
+		opt("cli_version"), opt("model"), opt("originator"), opt(sandboxColumn), maxIndexPolicyBytes)
 }
 
 // msExpr is a timestamp column in milliseconds: the _ms column (0.125+) when present,
@@ -216,27 +220,31 @@ func (x *stateIndex) orderCol() string {
 	return "updated_at * 1000"
 }
 
-func scanSession(rows interface{ Scan(...any) error }) (Session, error) {
+// scanSession reads one row of selectSQL; sandbox is its sandbox_policy mapped by
+// sandboxMode.
+func scanSession(rows interface{ Scan(...any) error }) (s Session, sandbox string, err error) {
 	var (
-		s                        Session
 		created, updated         sql.NullInt64
 		task, cliVer, model, org sql.NullString
-		source                   sql.NullString
+		source, policy           sql.NullString
 		archived                 sql.NullInt64
 	)
-	if err := rows.Scan(&s.ID, &s.Path, &s.Directory, &created, &updated, &source, &task, &archived, &cliVer, &model, &org); err != nil {
-		return s, err
+	if err := rows.Scan(&s.ID, &s.Path, &s.Directory, &created, &updated, &source, &task, &archived, &cliVer, &model, &org, &policy); err != nil {
+		return s, "", err
 	}
+	s.ID = normID(s.ID)
+	s.Directory = capField(s.Directory)
 	if created.Valid {
 		s.StartedAt = time.UnixMilli(created.Int64)
 	}
 	if updated.Valid {
 		s.UpdatedAt = time.UnixMilli(updated.Int64)
 	}
-	s.Source, s.CLIVersion, s.Model, s.Originator = source.String, cliVer.String, model.String, org.String
+	s.Source, s.CLIVersion = capField(source.String), capField(cliVer.String)
+	s.Model, s.Originator = capField(model.String), capField(org.String)
 	s.Task = clip(task.String, maxTaskRunes)
 	s.Archived = archived.Int64 != 0
-	return s, nil
+	return s, sandboxMode([]byte(policy.String)), nil
 }
 
 // listIndex is List from the index. ok is false when there is no usable index.
@@ -293,7 +301,7 @@ func (s *Store) listIndex(ctx context.Context, q query) (page Page, ok bool, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		sess, err := scanSession(rows)
+		sess, _, err := scanSession(rows)
 		if err != nil {
 			return Page{}, false, err
 		}
@@ -338,21 +346,21 @@ func (s *Store) fillHeads(ctx context.Context, sessions []Session) {
 	}
 }
 
-// getIndex looks one session up in the index. found is false when there is no usable
-// index or no such row.
-func (s *Store) getIndex(ctx context.Context, id string) (sess Session, found bool, err error) {
+// getIndex looks one session up in the index, with the row's sandbox mapped by
+// sandboxMode. found is false when there is no usable index or no such row.
+func (s *Store) getIndex(ctx context.Context, id string) (sess Session, sandbox string, found bool, err error) {
 	x, err := s.openIndex(ctx)
 	if err != nil || x == nil {
-		return Session{}, false, err
+		return Session{}, "", false, err
 	}
 	defer x.Close()
 	row := x.db.QueryRowContext(ctx, x.selectSQL()+" WHERE id = ?", strings.ToLower(id))
-	sess, err = scanSession(row)
+	sess, sandbox, err = scanSession(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Session{}, false, nil
+		return Session{}, "", false, nil
 	}
 	if err != nil {
-		return Session{}, false, err
+		return Session{}, "", false, err
 	}
-	return sess, true, nil
+	return sess, sandbox, true, nil
 }

@@ -3,8 +3,10 @@ package rollout
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -13,38 +15,28 @@ import (
 	"unique"
 )
 
-// Limits that keep one odd file from costing a listing much.
-const (
-	// maxTaskRunes bounds Session.Task: enough to recognise and match a prompt, small
-	// enough that caching the heads of 10,000 sessions stays a few megabytes.
-	maxTaskRunes = 2000
-	// maxMessageRunes bounds Session.LastMessage and the text of transcript entries.
-	maxMessageRunes = 8000
-	// maxLine is the longest line that is decoded; longer ones (a pasted image, a huge
-	// command output) are skipped without being held in memory.
-	maxLine = 64 << 20
-	// maxHeadScan bounds how far a listing reads past the first line looking for the
-	// first user message; a session whose prompt is not within it is listed without one.
-	maxHeadScan = 4 << 20
-	// readerSize holds a whole session_meta line (~22 KB, more with a large AGENTS.md)
-	// so the common case is decoded straight out of the reader's buffer.
-	readerSize = 64 << 10
-)
-
 var readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readerSize) }}
 
-// lineReader yields the lines of a JSONL stream one at a time.
+// errReadLimit ends a read that reached maxReadBytes.
+var errReadLimit = errors.New("rollout read limit reached")
+
+// lineReader yields the lines of a JSONL stream one at a time, never holding more than
+// max bytes of one line, and stops when its context is cancelled.
 type lineReader struct {
-	r     *bufio.Reader
-	buf   []byte
-	count int64 // bytes consumed so far
-	max   int   // longest line returned (maxLine; tests lower it)
+	ctx       context.Context
+	r         *bufio.Reader
+	buf       []byte
+	count     int64 // bytes consumed so far
+	nextCheck int64 // count at which ctx is checked next
+	max       int   // longest line returned whole (maxLine; tests lower it)
+	keep      int   // bytes kept of a longer line (maxLineHead)
+	limit     int64 // bytes after which reading stops (maxReadBytes)
 }
 
-func newLineReader(r io.Reader) *lineReader {
+func newLineReader(ctx context.Context, r io.Reader) *lineReader {
 	br := readerPool.Get().(*bufio.Reader)
 	br.Reset(r)
-	return &lineReader{r: br, max: maxLine}
+	return &lineReader{ctx: ctx, r: br, max: maxLine, keep: maxLineHead, limit: maxReadBytes}
 }
 
 // release returns the buffer to the pool; the reader must not be used afterwards.
@@ -54,34 +46,48 @@ func (lr *lineReader) release() {
 	lr.r = nil
 }
 
-// next returns the next line without its newline. The slice is valid until the next call.
-// oversize reports a line longer than lr.max, which is returned empty. A final line
-// without a newline is returned too (it may be a write in progress; decoding decides).
-func (lr *lineReader) next() (line []byte, oversize bool, err error) {
+// next returns the next line without its newline; the slice is valid until the next
+// call, size is the line's length in the stream. A line longer than lr.max comes back as
+// its first lr.keep bytes with oversize set; the rest is read past, not kept. A final
+// line without a newline is returned too (it may be a write in progress; decoding
+// decides). Errors: io.EOF, the context's error, errReadLimit, or the reader's.
+func (lr *lineReader) next() (line []byte, oversize bool, size int64, err error) {
 	lr.buf = lr.buf[:0]
+	start := lr.count
 	for {
+		if lr.count >= lr.nextCheck {
+			lr.nextCheck = lr.count + ctxCheckBytes
+			if err := lr.ctx.Err(); err != nil {
+				return nil, false, 0, err
+			}
+		}
+		if lr.count >= lr.limit {
+			return nil, false, 0, errReadLimit
+		}
 		chunk, err := lr.r.ReadSlice('\n')
 		lr.count += int64(len(chunk))
 		switch {
 		case oversize:
 		case len(lr.buf)+len(chunk) > lr.max:
-			oversize, lr.buf = true, lr.buf[:0]
+			oversize = true
+			if n := lr.keep - len(lr.buf); n > 0 {
+				lr.buf = append(lr.buf, chunk[:min(n, len(chunk))]...)
+			}
+			lr.buf = lr.buf[:min(len(lr.buf), lr.keep)]
 		case err == nil && len(lr.buf) == 0:
 			// The whole line is in the reader's buffer: no copy.
-			return bytes.TrimRight(chunk, "\r\n"), false, nil
+			return bytes.TrimRight(chunk, "\r\n"), false, int64(len(chunk)), nil
 		default:
 			lr.buf = append(lr.buf, chunk...)
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
-		if err != nil {
-			if errors.Is(err, io.EOF) && (len(lr.buf) > 0 || oversize) {
-				return bytes.TrimRight(lr.buf, "\r\n"), oversize, nil
-			}
-			return nil, false, err
+		size = lr.count - start
+		if err != nil && (!errors.Is(err, io.EOF) || size == 0) {
+			return nil, false, 0, err
 		}
-		return bytes.TrimRight(lr.buf, "\r\n"), oversize, nil
+		return bytes.TrimRight(lr.buf, "\r\n"), oversize, size, nil
 	}
 }
 
@@ -108,6 +114,7 @@ type metaLine struct {
 
 type metaPayload struct {
 	ID               string          `json:"id"`
+	ForkedFromID     string          `json:"forked_from_id"`
 	Timestamp        string          `json:"timestamp"`
 	Cwd              string          `json:"cwd"`
 	Originator       string          `json:"originator"`
@@ -121,6 +128,44 @@ type metaPayload struct {
 	} `json:"base_instructions"`
 }
 
+// metaFromPrefix reads the fields of a session_meta line too long to decode from its
+// head. Codex writes id, timestamp, cwd, originator, cli_version and source before the
+// bulky base_instructions, so the head has them; only complete values are taken.
+func metaFromPrefix(prefix []byte) metaLine {
+	var m metaLine
+	scanPrefix(prefix, func(path, v string, complete bool) {
+		if !complete {
+			return
+		}
+		mp := &m.Payload
+		switch path {
+		case "timestamp":
+			m.Timestamp = v
+		case "type":
+			m.Type = v
+		case "id":
+			m.ID = v
+		case "payload.id":
+			mp.ID = v
+		case "payload.forked_from_id":
+			mp.ForkedFromID = v
+		case "payload.timestamp":
+			mp.Timestamp = v
+		case "payload.cwd":
+			mp.Cwd = v
+		case "payload.originator":
+			mp.Originator = v
+		case "payload.cli_version":
+			mp.CLIVersion = v
+		case "payload.source":
+			mp.Source, _ = json.Marshal(v)
+		case "payload.base_instructions.provenance.model":
+			mp.BaseInstructions.Provenance.Model = v
+		}
+	})
+	return m
+}
+
 // record is any later line; only the envelope is decoded up front.
 type record struct {
 	Timestamp string          `json:"timestamp"`
@@ -131,21 +176,78 @@ type record struct {
 // payload holds the union of the payload fields this package reads. Fields are raw where
 // their shape varies between record types or versions.
 type payload struct {
-	Type             string          `json:"type"`
-	Role             string          `json:"role"`
-	Content          json.RawMessage `json:"content"`
-	Name             string          `json:"name"`
-	Arguments        string          `json:"arguments"` // function_call: a JSON document as a string
-	Input            string          `json:"input"`     // custom_tool_call
-	Action           json.RawMessage `json:"action"`    // local_shell_call
-	Message          json.RawMessage `json:"message"`   // event_msg user_message / agent_message
-	LastAgentMessage string          `json:"last_agent_message"`
-	Model            string          `json:"model"` // turn_context
+	Type              string          `json:"type"`
+	Role              string          `json:"role"`
+	Content           json.RawMessage `json:"content"`
+	Name              string          `json:"name"`
+	Arguments         string          `json:"arguments"` // function_call: a JSON document as a string
+	Input             string          `json:"input"`     // custom_tool_call
+	Action            json.RawMessage `json:"action"`    // local_shell_call
+	Message           json.RawMessage `json:"message"`   // event_msg user_message / agent_message
+	LastAgentMessage  string          `json:"last_agent_message"`
+	Model             string          `json:"model"`              // turn_context
+	SandboxPolicy     json.RawMessage `json:"sandbox_policy"`     // turn_context
+	PermissionProfile json.RawMessage `json:"permission_profile"` // turn_context
+}
+
+// recordFromPrefix reads what this package needs of a line too long to decode from its
+// head: codex writes the record and payload types, the role and the model before the
+// bulk, and a message's text is kept as far as the head goes (it is clipped anyway).
+func recordFromPrefix(prefix []byte) (record, payload) {
+	var rec record
+	var pl payload
+	var text, msg strings.Builder
+	sandbox := ""
+	scanPrefix(prefix, func(path, v string, complete bool) {
+		switch path {
+		case "payload.content[].text", "payload.content":
+			text.WriteString(v)
+			return
+		case "payload.message":
+			msg.WriteString(v)
+			return
+		case "payload.last_agent_message":
+			pl.LastAgentMessage = v
+			return
+		}
+		if !complete {
+			return
+		}
+		switch path {
+		case "type":
+			rec.Type = v
+		case "timestamp":
+			rec.Timestamp = v
+		case "payload.type":
+			pl.Type = v
+		case "payload.role":
+			pl.Role = v
+		case "payload.name":
+			pl.Name = v
+		case "payload.model":
+			pl.Model = v
+		case "payload.arguments":
+			pl.Arguments = v
+		case "payload.sandbox_policy", "payload.sandbox_policy.type", "payload.sandbox_policy.mode":
+			sandbox = v
+		}
+	})
+	if text.Len() > 0 {
+		pl.Content, _ = json.Marshal(text.String())
+	}
+	if msg.Len() > 0 {
+		pl.Message, _ = json.Marshal(msg.String())
+	}
+	if sandbox != "" {
+		pl.SandboxPolicy, _ = json.Marshal(sandbox)
+	}
+	return rec, pl
 }
 
 // head is what a listing needs from one rollout: the first line plus the first prompt.
 type head struct {
 	ID         string
+	ForkedFrom string
 	Directory  string
 	StartedAt  time.Time
 	CLIVersion string
@@ -160,7 +262,12 @@ type parsed struct {
 	head
 	turns       int
 	lastMessage string
-	entries     []Entry
+	transcript  transcript
+
+	sawTurnContext bool   // the first turn_context has been seen (decoded or not)
+	turnModel      string // the first turn_context's model
+	sandbox        string // the first turn_context's sandbox, mapped by sandboxMode
+	eventUsers     int    // user_message events, for versions without response_item users
 }
 
 type parseMode int
@@ -173,32 +280,39 @@ const (
 
 var errNotRollout = errors.New("first line is not session_meta")
 
-// parse reads a rollout. Only an unreadable first line is an error: corrupt or unknown
-// later lines are skipped, and a file cut short mid-line (codex still writing, or killed)
-// yields what came before the cut.
-func parse(r io.Reader, mode parseMode) (parsed, error) {
-	lr := newLineReader(r)
+// isCtxErr reports an error that means the caller gave up, not that the file is bad.
+func isCtxErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// parse reads a rollout. Only an unreadable first line is an error (and a cancelled
+// ctx): corrupt or unknown later lines are skipped, and a file cut short mid-line (codex
+// still writing, or killed) yields what came before the cut.
+func parse(ctx context.Context, r io.Reader, mode parseMode) (parsed, error) {
+	lr := newLineReader(ctx, r)
 	defer lr.release()
 	var p parsed
 
-	first, oversize, err := lr.next()
+	first, oversize, _, err := lr.next()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return p, errors.New("empty file")
 		}
 		return p, err
 	}
-	if oversize {
-		return p, errors.New("first line too long")
-	}
 	var m metaLine
-	if err := decode(first, &m); err != nil {
+	if oversize {
+		if m = metaFromPrefix(first); m.Payload.ID == "" && m.ID == "" {
+			return p, fmt.Errorf("first line is over %d bytes and its first %d have no session id", lr.max, lr.keep)
+		}
+	} else if err := decode(first, &m); err != nil {
 		return p, err
 	}
 	switch {
 	case m.Type == "session_meta":
 		mp := m.Payload
 		p.ID, p.Directory, p.Originator, p.CLIVersion = mp.ID, mp.Cwd, mp.Originator, mp.CLIVersion
+		p.ForkedFrom = mp.ForkedFromID
 		p.Source = sourceString(mp.Source)
 		p.Model = mp.BaseInstructions.Provenance.Model
 		p.StartedAt = parseTime(mp.Timestamp)
@@ -211,21 +325,26 @@ func parse(r io.Reader, mode parseMode) (parsed, error) {
 		return p, errNotRollout
 	}
 
-	modelFromTurn := false // a turn_context model beats the instructions' provenance
-	var eventUsers int     // user_message events, for versions without response_item users
+	headEnd := lr.count + maxHeadScan
 	for {
-		if mode == modeHead && (p.Task != "" || lr.count > maxHeadScan) {
+		if mode == modeHead && (p.Task != "" || lr.count > headEnd) {
 			break
 		}
-		line, oversize, err := lr.next()
-		if err != nil {
-			break // EOF, or a read error after a good first line: keep what we have
+		line, oversize, size, err := lr.next()
+		if isCtxErr(err) {
+			return parsed{}, err
 		}
-		if oversize || len(line) == 0 {
+		if err != nil {
+			break // EOF, the read limit, or a read error after a good first line: keep what we have
+		}
+		if len(line) == 0 {
 			continue
 		}
 		var rec record
-		if decode(line, &rec) != nil || len(rec.Payload) == 0 {
+		var pl payload
+		if oversize {
+			rec, pl = recordFromPrefix(line)
+		} else if decode(line, &rec) != nil || len(rec.Payload) == 0 {
 			continue // truncated tail or garbage: skip
 		}
 		switch rec.Type {
@@ -233,52 +352,65 @@ func parse(r io.Reader, mode parseMode) (parsed, error) {
 		default:
 			continue // session_meta of a fork, world_state, compacted, unknown: not needed
 		}
-		var pl payload
-		if decode(rec.Payload, &pl) != nil {
+		if !oversize && decode(rec.Payload, &pl) != nil {
 			continue
 		}
-		at := parseTime(rec.Timestamp)
-		switch rec.Type {
-		case "turn_context":
-			if pl.Model != "" && !modelFromTurn {
-				p.Model, modelFromTurn = pl.Model, true
-			}
-		case "response_item":
-			p.responseItem(pl, at, mode)
-		case "event_msg":
-			switch pl.Type {
-			case "user_message":
-				text := rawString(pl.Message)
-				if isContextual(text) {
-					continue
-				}
-				eventUsers++
-				if p.Task == "" {
-					p.Task = clip(text, maxTaskRunes)
-				}
-			case "agent_message":
-				if s := rawString(pl.Message); s != "" {
-					p.lastMessage = s
-				}
-			case "task_complete":
-				if pl.LastAgentMessage != "" {
-					p.lastMessage = pl.LastAgentMessage
-				}
-			}
-		}
+		p.record(rec.Type, pl, parseTime(rec.Timestamp), size, mode)
 	}
 	if p.turns == 0 {
-		p.turns = eventUsers
+		p.turns = p.eventUsers
+	}
+	if p.turnModel != "" {
+		p.Model = p.turnModel // the first turn's model beats the instructions' provenance
 	}
 	// Heads of thousands of sessions stay cached; these fields repeat across them.
-	p.Directory, p.CLIVersion, p.Source = intern(p.Directory), intern(p.CLIVersion), intern(p.Source)
-	p.Originator, p.Model = intern(p.Originator), intern(p.Model)
-	p.lastMessage = clip(p.lastMessage, maxMessageRunes)
+	p.ID, p.ForkedFrom = normID(p.ID), normID(p.ForkedFrom)
+	p.Directory, p.CLIVersion, p.Source = intern(capField(p.Directory)), intern(capField(p.CLIVersion)), intern(capField(p.Source))
+	p.Originator, p.Model, p.turnModel = intern(capField(p.Originator)), intern(capField(p.Model)), intern(capField(p.turnModel))
 	return p, nil
 }
 
+// record folds one decoded record into p.
+func (p *parsed) record(typ string, pl payload, at time.Time, size int64, mode parseMode) {
+	switch typ {
+	case "turn_context":
+		// The first turn is what the session started with; a resume can change sandbox
+		// and model in later ones, which is why only the first counts.
+		if p.sawTurnContext {
+			return
+		}
+		p.sawTurnContext = true
+		p.turnModel = pl.Model
+		if p.sandbox = sandboxMode(pl.SandboxPolicy); p.sandbox == "" {
+			p.sandbox = sandboxMode(pl.PermissionProfile)
+		}
+	case "response_item":
+		p.responseItem(pl, at, size, mode)
+	case "event_msg":
+		switch pl.Type {
+		case "user_message":
+			text := rawString(pl.Message)
+			if isContextual(text) {
+				return
+			}
+			p.eventUsers++
+			if p.Task == "" {
+				p.Task = clip(text, maxTaskRunes)
+			}
+		case "agent_message":
+			if s := rawString(pl.Message); s != "" {
+				p.lastMessage = clip(s, maxMessageRunes)
+			}
+		case "task_complete":
+			if pl.LastAgentMessage != "" {
+				p.lastMessage = clip(pl.LastAgentMessage, maxMessageRunes)
+			}
+		}
+	}
+}
+
 // responseItem folds one response_item (what the model saw or said) into p.
-func (p *parsed) responseItem(pl payload, at time.Time, mode parseMode) {
+func (p *parsed) responseItem(pl payload, at time.Time, size int64, mode parseMode) {
 	switch pl.Type {
 	case "message":
 		text := contentText(pl.Content)
@@ -291,31 +423,31 @@ func (p *parsed) responseItem(pl payload, at time.Time, mode parseMode) {
 			if p.Task == "" {
 				p.Task = clip(text, maxTaskRunes)
 			}
-			p.add(mode, RoleUser, text, at)
+			p.add(mode, RoleUser, text, at, size)
 		case "assistant":
 			if strings.TrimSpace(text) == "" {
 				return
 			}
-			p.lastMessage = text
-			p.add(mode, RoleAssistant, text, at)
+			p.lastMessage = clip(text, maxMessageRunes)
+			p.add(mode, RoleAssistant, text, at, size)
 		}
 	case "function_call", "custom_tool_call", "local_shell_call":
 		if mode != modeTranscript {
 			return
 		}
 		if cmd := commandText(pl); cmd != "" {
-			p.add(mode, RoleCommand, cmd, at)
+			p.add(mode, RoleCommand, cmd, at, size)
 		} else if pl.Name != "" {
-			p.add(mode, RoleTool, pl.Name, at)
+			p.add(mode, RoleTool, pl.Name, at, size)
 		}
 	}
 }
 
-func (p *parsed) add(mode parseMode, role, text string, at time.Time) {
+func (p *parsed) add(mode parseMode, role, text string, at time.Time, size int64) {
 	if mode != modeTranscript {
 		return
 	}
-	p.entries = append(p.entries, Entry{Role: role, Text: clip(text, maxMessageRunes), Time: at})
+	p.transcript.add(Entry{Role: role, Text: clip(text, maxMessageRunes), Time: at}, size)
 }
 
 // commandText is the shell command of a tool call, whichever shell tool this codex
@@ -479,6 +611,25 @@ func clip(s string, n int) string {
 		count++
 	}
 	return s[:i] + "…"
+}
+
+// capField cuts a name or path to maxFieldBytes, on a character boundary; unlike clip it
+// keeps surrounding space, which can belong to a path.
+func capField(s string) string {
+	if len(s) <= maxFieldBytes {
+		return s
+	}
+	i := maxFieldBytes
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
+}
+
+// normID lower-cases a session id: codex writes them lower-case, and ids typed or
+// pasted by people (or written by other tools) are compared as the same session.
+func normID(s string) string {
+	return strings.ToLower(capField(s))
 }
 
 func intern(s string) string {

@@ -2,9 +2,12 @@ package rollout
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +29,7 @@ func TestParseRealRollouts(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				p, err := parse(f, mode)
+				p, err := parse(t.Context(), f, mode)
 				f.Close()
 				if err != nil {
 					t.Fatal(err)
@@ -49,7 +52,7 @@ func TestParseRealRollouts(t *testing.T) {
 					continue
 				}
 				var got []string
-				for _, e := range p.entries {
+				for _, e := range p.transcript.entries() {
 					if e.Time.IsZero() {
 						t.Errorf("entry without time: %+v", e)
 					}
@@ -73,7 +76,7 @@ func TestParseRealRollouts(t *testing.T) {
 // parseString parses an in-memory rollout.
 func parseString(t *testing.T, s string, mode parseMode) (parsed, error) {
 	t.Helper()
-	return parse(strings.NewReader(s), mode)
+	return parse(t.Context(), strings.NewReader(s), mode)
 }
 
 const metaLineOK = `{"timestamp":"2026-01-02T03:04:05.000Z","type":"session_meta","payload":{"id":"11111111-2222-3333-4444-555555555555","timestamp":"2026-01-02T03:04:05.000Z","cwd":"/w","originator":"codex_cli_rs","cli_version":"0.100.0","source":"cli"}}`
@@ -175,7 +178,7 @@ func TestParseHeadStopsEarly(t *testing.T) {
 		b.WriteString(assistantLine(strings.Repeat("x", 100)) + "\n")
 	}
 	r := &countingReader{r: strings.NewReader(b.String())}
-	p, err := parse(r, modeHead)
+	p, err := parse(t.Context(), r, modeHead)
 	if err != nil || p.Task != "first" {
 		t.Fatalf("task %q err %v", p.Task, err)
 	}
@@ -196,31 +199,73 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 func TestLineReaderOversize(t *testing.T) {
-	in := "short\n" + strings.Repeat("y", 300) + "\nafter\n" + strings.Repeat("z", 300)
-	lr := newLineReader(strings.NewReader(in))
+	// A line over max comes back as its first keep bytes, with its full size; lines
+	// around it are untouched, and a final line without a newline counts too.
+	in := "short\n" + strings.Repeat("y", 300) + "\nafter\r\n" + strings.Repeat("z", 300)
+	lr := newLineReader(t.Context(), strings.NewReader(in))
 	defer lr.release()
-	lr.max = 100
+	lr.max, lr.keep = 100, 10
 	type out struct {
 		line     string
 		oversize bool
+		size     int64
 	}
 	var got []out
 	for {
-		line, over, err := lr.next()
+		line, over, size, err := lr.next()
 		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				t.Fatal(err)
+			}
 			break
 		}
-		got = append(got, out{string(line), over})
+		got = append(got, out{string(line), over, size})
 	}
-	want := []out{{"short", false}, {"", true}, {"after", false}, {"", true}}
-	if len(got) != len(want) {
-		t.Fatalf("got %+v", got)
+	want := []out{{"short", false, 6}, {strings.Repeat("y", 10), true, 301}, {"after", false, 7}, {strings.Repeat("z", 10), true, 300}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %+v\nwant %+v", got, want)
 	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("line %d: got %+v want %+v", i, got[i], want[i])
-		}
+}
+
+func TestLineReaderLimits(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		cancel  bool
+		limit   int64
+		wantErr error
+	}{
+		{name: "cancelled context", cancel: true, limit: maxReadBytes, wantErr: context.Canceled},
+		{name: "read limit", limit: 3 << 20, wantErr: errReadLimit},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			// An endless line: only the limits can end the read.
+			lr := newLineReader(ctx, endless{})
+			defer lr.release()
+			lr.limit = tc.limit
+			if tc.cancel {
+				cancel()
+			}
+			_, _, _, err := lr.next()
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err %v, want %v", err, tc.wantErr)
+			}
+			if lr.count > tc.limit+ctxCheckBytes {
+				t.Fatalf("read %d bytes", lr.count)
+			}
+		})
 	}
+}
+
+// endless reads as an infinite stream of 'x'.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	return len(p), nil
 }
 
 func TestIsContextual(t *testing.T) {

@@ -16,6 +16,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -24,6 +26,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // ErrNotFound is returned by Transcript for a session the store does not have.
@@ -42,13 +46,32 @@ type Session struct {
 	CLIVersion string
 	Source     string // "exec", "cli", "vscode", ...; sub-agents as compact JSON
 	Originator string // e.g. "codex_exec", "codex_cli_rs"
-	Model      string
+	// Model is the model of the session's first turn (its first turn_context) when the
+	// rollout was read and records one. Otherwise it is the index's model (the latest
+	// turn's) or, in a tree listing that did not reach a turn, the model codex's base
+	// instructions were written for.
+	Model string
+	// Sandbox is the sandbox the session was started with: SandboxReadOnly,
+	// SandboxWorkspaceWrite or SandboxDangerFullAccess; "" when it cannot be known (or is
+	// an external sandbox). Codex does not keep it on resume, so a caller resuming the
+	// session passes it again. Get fills it; List leaves it empty.
+	Sandbox string
+	// SandboxSource is how Sandbox is known: SandboxFromRollout (the first turn_context),
+	// SandboxFromIndex (the index's latest value, used only when the rollout cannot
+	// tell), or "" with Sandbox "".
+	SandboxSource string
+	// ForkedFrom is the id of the session this one was forked from ("" when it was not).
+	// Turns and the transcript count only what the fork's own file holds. Get fills it,
+	// and List when it reads the rollout (a tree walk); the index does not record it.
+	ForkedFrom string
 	// Task is the first real user message (the first turn's prompt), at most 2000 runes.
 	Task string
 	// LastMessage is the last assistant message. Get fills it; List leaves it empty.
 	LastMessage string
 	// Turns is the number of user turns. Get fills it; List leaves it 0.
-	Turns    int
+	Turns int
+	// Archived is set for a session under archived_sessions/ (or marked archived in the
+	// index): codex refuses to resume those.
 	Archived bool
 }
 
@@ -77,7 +100,7 @@ type Page struct {
 
 // Entry is one step of a session's transcript.
 type Entry struct {
-	Role string // RoleUser, RoleAssistant, RoleCommand or RoleTool
+	Role string // RoleUser, RoleAssistant, RoleCommand, RoleTool or RoleNote
 	Text string // the message, the command line, or the tool's name; at most 8000 runes
 	Time time.Time
 }
@@ -88,11 +111,9 @@ const (
 	RoleAssistant = "assistant"
 	RoleCommand   = "command" // a shell command codex ran
 	RoleTool      = "tool"    // any other tool call (apply_patch, MCP tools, ...)
-)
-
-const (
-	defaultLimit = 20
-	maxLimit     = 500
+	// RoleNote is not from the session: it says what the transcript left out of a long
+	// session ("… 12,345 entries (160 MB) cut …"), between the first and last entries.
+	RoleNote = "note"
 )
 
 // Store reads one CODEX_HOME. It is safe for concurrent use.
@@ -105,7 +126,7 @@ type Store struct {
 	dirs  map[string]*dirListing // directory -> its entries, valid for its mtime
 
 	// Test hooks.
-	open    func(string) (*os.File, error) // every rollout read goes through it
+	open    func(string) (*os.File, error) // every rollout open goes through it
 	noIndex bool                           // force the tree walk
 }
 
@@ -115,7 +136,7 @@ func New(codexHome string, logger *slog.Logger) *Store {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Store{home: codexHome, logger: logger, heads: map[string]cacheEntry{}, dirs: map[string]*dirListing{}, open: os.Open}
+	return &Store{home: codexHome, logger: logger, heads: map[string]cacheEntry{}, dirs: map[string]*dirListing{}, open: openRollout}
 }
 
 // List returns one page of sessions, newest first by UpdatedAt (ties by id), from the
@@ -146,8 +167,12 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 	return s.listTree(ctx, q)
 }
 
-// Get reads one session in full (Turns and LastMessage included). A session the store
-// does not have, or an id that is not a UUID, is (Session{}, false, nil).
+// Get reads one session in full (Turns, LastMessage, Sandbox and ForkedFrom included), in
+// one pass over its rollout. The id may be in upper case; the returned one is lower
+// case. A session the store does not have, or an id that is not a UUID, is
+// (Session{}, false, nil). A session the index knows but whose rollout cannot be read
+// (moved, not a regular file) is returned with what the index says, and Turns 0.
+// Archived sessions are found too, with Archived set.
 func (s *Store) Get(ctx context.Context, id string) (Session, bool, error) {
 	_, sess, ok, err := s.read(ctx, id, modeFull)
 	if err != nil || !ok {
@@ -168,7 +193,7 @@ func (s *Store) Transcript(ctx context.Context, id string) ([]Entry, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
-	return p.entries, nil
+	return p.transcript.entries(), nil
 }
 
 // read finds the session's rollout (index first, then the tree) and parses it fully.
@@ -176,11 +201,13 @@ func (s *Store) read(ctx context.Context, id string, mode parseMode) (parsed, Se
 	if !isUUID(id) {
 		return parsed{}, Session{}, false, nil
 	}
+	id = strings.ToLower(id)
 	var sess Session
+	var indexSandbox string
 	found := false
 	if !s.noIndex {
 		var err error
-		sess, found, err = s.getIndex(ctx, id)
+		sess, indexSandbox, found, err = s.getIndex(ctx, id)
 		if err != nil {
 			if ctx.Err() != nil {
 				return parsed{}, Session{}, false, ctx.Err()
@@ -189,50 +216,127 @@ func (s *Store) read(ctx context.Context, id string, mode parseMode) (parsed, Se
 		}
 	}
 	if found {
-		p, err := s.parseFile(sess.Path, mode)
+		p, path, err := s.parseIndexed(ctx, sess.Path, mode)
 		if err == nil {
-			fillFromParse(&sess, p)
+			sess.Path = path
+			sess.Archived = sess.Archived || s.inArchive(path)
+			complete(&sess, p, indexSandbox)
 			return p, sess, true, nil
 		}
-		// The index can point at a file that moved (archived by an older codex) or is
-		// gone: look for it in the tree before settling for the index row.
+		if isCtxErr(err) {
+			return parsed{}, Session{}, false, err
+		}
+		// The index can point at a file that moved (archived by an older codex), is gone,
+		// or is not a file at all: look for it in the tree before settling for the row.
 		s.logger.Debug("indexed rollout unreadable", "path", sess.Path, "err", err)
 	}
 	ref, ok, err := s.findTree(ctx, id)
 	if err != nil {
 		return parsed{}, Session{}, false, err
 	}
-	if !ok {
-		return parsed{}, sess, found, nil
+	var p parsed
+	if ok {
+		p, err = s.parseFile(ctx, ref.path, mode)
+		if isCtxErr(err) {
+			return parsed{}, Session{}, false, err
+		}
+		if err != nil {
+			s.logger.Debug("skipping unreadable rollout", "path", ref.path, "err", err)
+			ok = false
+		}
 	}
-	p, err := s.parseFile(ref.path, mode)
-	if err != nil {
-		s.logger.Debug("skipping unreadable rollout", "path", ref.path, "err", err)
+	if !ok {
+		if found {
+			setSandbox(&sess, "", indexSandbox)
+		}
 		return parsed{}, sess, found, nil
 	}
 	if !found {
 		sess = ref.session(p.head)
 	} else {
 		sess.Path = ref.path
+		sess.Archived = ref.archived // where the file is now says more than a stale row
 	}
-	fillFromParse(&sess, p)
+	complete(&sess, p, indexSandbox)
 	return p, sess, true, nil
 }
 
-func (s *Store) parseFile(path string, mode parseMode) (parsed, error) {
+// parseIndexed reads the rollout an index row names. Codex can have compressed it since
+// the row was written, so a missing .jsonl is looked for as .jsonl.zst.
+func (s *Store) parseIndexed(ctx context.Context, path string, mode parseMode) (parsed, string, error) {
+	p, err := s.parseFile(ctx, path, mode)
+	if errors.Is(err, fs.ErrNotExist) && strings.HasSuffix(path, jsonlExt) {
+		if p, zerr := s.parseFile(ctx, path+zstExt, mode); zerr == nil {
+			return p, path + zstExt, nil
+		}
+	}
+	return p, path, err
+}
+
+// inArchive reports whether path is under archived_sessions/.
+func (s *Store) inArchive(path string) bool {
+	return inDir(path, filepath.Join(s.home, archivedDir))
+}
+
+// parseFile opens and parses one rollout. Paths come from the index as well as the walk,
+// and the index is another program's file: only a regular file is read (a FIFO, a
+// device or a directory would block or never end), opened so that a FIFO cannot block
+// the open itself, and .jsonl.zst files are decompressed as they stream.
+func (s *Store) parseFile(ctx context.Context, path string, mode parseMode) (parsed, error) {
 	f, err := s.open(path)
 	if err != nil {
 		return parsed{}, err
 	}
 	defer f.Close()
-	return parse(f, mode)
+	info, err := f.Stat()
+	if err != nil {
+		return parsed{}, err
+	}
+	if !info.Mode().IsRegular() {
+		return parsed{}, fmt.Errorf("%s: not a regular file (%s)", path, info.Mode().Type())
+	}
+	var r io.Reader = f
+	if strings.HasSuffix(path, zstExt) {
+		d, err := zstd.NewReader(f,
+			zstd.WithDecoderConcurrency(1), // decode in this goroutine, no background buffers
+			zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxWindow(zstdMaxWindow),
+			zstd.WithDecoderMaxMemory(zstdMaxWindow))
+		if err != nil {
+			return parsed{}, fmt.Errorf("%s: %w", path, err)
+		}
+		defer d.Close()
+		r = d
+	}
+	p, err := parse(ctx, r, mode)
+	if err != nil && !isCtxErr(err) {
+		err = fmt.Errorf("%s: %w", path, err)
+	}
+	return p, err
 }
 
-// fillFromParse completes sess with what only a full read knows, and with head fields
-// the index did not have.
-func fillFromParse(sess *Session, p parsed) {
+// complete fills sess with what only a full read knows, and with head fields the index
+// did not have. The first turn's model replaces the index's (the latest turn's).
+func complete(sess *Session, p parsed, indexSandbox string) {
 	sess.Turns, sess.LastMessage = p.turns, p.lastMessage
 	fillFromHead(sess, p.head)
+	if p.turnModel != "" {
+		sess.Model = p.turnModel
+	}
+	setSandbox(sess, p.sandbox, indexSandbox)
+}
+
+// setSandbox prefers the rollout's sandbox (what the session started with) to the
+// index's (what its latest turn ran with).
+func setSandbox(sess *Session, fromRollout, fromIndex string) {
+	switch {
+	case fromRollout != "":
+		sess.Sandbox, sess.SandboxSource = fromRollout, SandboxFromRollout
+	case fromIndex != "":
+		sess.Sandbox, sess.SandboxSource = fromIndex, SandboxFromIndex
+	default:
+		sess.Sandbox, sess.SandboxSource = "", ""
+	}
 }
 
 func fillFromHead(sess *Session, h head) {
@@ -242,6 +346,7 @@ func fillFromHead(sess *Session, h head) {
 		}
 	}
 	set(&sess.ID, h.ID)
+	set(&sess.ForkedFrom, h.ForkedFrom)
 	set(&sess.Directory, h.Directory)
 	set(&sess.CLIVersion, h.CLIVersion)
 	set(&sess.Source, h.Source)

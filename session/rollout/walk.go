@@ -13,16 +13,24 @@ import (
 	"time"
 )
 
-// Directories under CODEX_HOME that hold rollouts.
+// Directories under CODEX_HOME that hold rollouts, and their file names:
+// rollout-<time>-<uuid>.jsonl, or .jsonl.zst once codex has compressed an idle one.
 const (
 	sessionsDir = "sessions"
 	archivedDir = "archived_sessions"
+	jsonlExt    = ".jsonl"
+	zstExt      = ".zst"
 )
+
+// isRolloutName reports whether a file name is a rollout's.
+func isRolloutName(name string) bool {
+	return strings.HasPrefix(name, "rollout-") && (strings.HasSuffix(name, jsonlExt) || strings.HasSuffix(name, jsonlExt+zstExt))
+}
 
 // fileRef is one rollout file found by the tree walk, before it is read.
 type fileRef struct {
 	path     string
-	key      string // sort and cursor key: the uuid from the file name, else the name
+	key      string // sort and cursor key: the lower-case uuid from the file name, else the name
 	size     int64
 	mtime    time.Time
 	archived bool
@@ -61,11 +69,6 @@ type dirListing struct {
 type dirFile struct {
 	name, path, key string
 }
-
-// settle is how old a directory's mtime must be before its listing is cached: on file
-// systems with coarse timestamps a file created within the same tick as the read would
-// not change the mtime again (the same "racy clean" problem git guards against).
-const settle = 2 * time.Second
 
 // scanTree lists the rollout files under sessions/ (and archived_sessions/): names and
 // stat only, no reads. Missing roots are fine (a fresh CODEX_HOME); unreadable
@@ -156,7 +159,7 @@ func (s *Store) listDir(root *os.Root, dir string) (list *dirListing, fresh []fs
 		switch {
 		case e.IsDir():
 			list.subdirs = append(list.subdirs, filepath.Join(dir, name))
-		case e.Type().IsRegular() && strings.HasPrefix(name, "rollout-") && strings.HasSuffix(name, ".jsonl"):
+		case e.Type().IsRegular() && isRolloutName(name):
 			fi, _ := e.Info() // nil when removed since ReadDir; the caller skips it
 			path := filepath.Join(dir, name)
 			name = path[len(path)-len(name):] // share one allocation for path, name and key
@@ -174,14 +177,49 @@ func (s *Store) listDir(root *os.Root, dir string) (list *dirListing, fresh []fs
 	return list, fresh, nil
 }
 
-// keyFromName is the session uuid at the end of rollout-<time>-<uuid>.jsonl, or the
-// whole name for files named otherwise.
+// keyFromName is the session uuid (lower case) at the end of
+// rollout-<time>-<uuid>.jsonl[.zst], or the whole name for files named otherwise.
 func keyFromName(name string) string {
-	base := strings.TrimSuffix(name, ".jsonl")
+	base := strings.TrimSuffix(strings.TrimSuffix(name, zstExt), jsonlExt)
 	if len(base) >= 36 && isUUID(base[len(base)-36:]) {
-		return base[len(base)-36:]
+		return strings.ToLower(base[len(base)-36:])
 	}
 	return name
+}
+
+// better reports whether a should stand for a session over b, two files of the same
+// session id (archived and live copies, or a .jsonl next to its .jsonl.zst): the live
+// one, then the newest, then the uncompressed one (the file codex appends to).
+func better(a, b fileRef) bool {
+	if a.archived != b.archived {
+		return !a.archived
+	}
+	if !a.mtime.Equal(b.mtime) {
+		return a.mtime.After(b.mtime)
+	}
+	return !strings.HasSuffix(a.path, zstExt) && strings.HasSuffix(b.path, zstExt)
+}
+
+// dedupRefs keeps one file per session id (see better), so a session is listed once.
+// Files whose names carry no id are kept as they are.
+func dedupRefs(refs []fileRef) []fileRef {
+	at := make(map[string]int, len(refs))
+	out := refs[:0]
+	for _, r := range refs {
+		if len(r.key) != 36 {
+			out = append(out, r)
+			continue
+		}
+		if i, ok := at[r.key]; ok {
+			if better(r, out[i]) {
+				out[i] = r
+			}
+			continue
+		}
+		at[r.key] = len(out)
+		out = append(out, r)
+	}
+	return out
 }
 
 // sortRefs orders newest first by mtime, ties by key descending: the listing order.
@@ -202,6 +240,7 @@ func (s *Store) listTree(ctx context.Context, q query) (Page, error) {
 		return Page{}, err
 	}
 	s.prune(refs, q.archived)
+	refs = dedupRefs(refs)
 	sortRefs(refs)
 	if q.after != nil {
 		// refs is sorted by the cursor's order, so the rest of the listing starts at
@@ -264,10 +303,6 @@ func (s *Store) listTree(ctx context.Context, q query) (Page, error) {
 	return page, nil
 }
 
-// maxCachedHeads bounds the head cache (~450 bytes an entry), so a query that reads a
-// huge store once does not keep all of it: memory stays flat as the store grows.
-const maxCachedHeads = 4096
-
 // cacheHead stores e, first dropping a quarter of the cache when it is full (which
 // quarter does not matter: a dropped head is re-read on demand). Callers hold s.mu.
 func (s *Store) cacheHead(path string, e cacheEntry) {
@@ -313,7 +348,10 @@ func (s *Store) loadHeads(ctx context.Context, refs []fileRef) (heads []*head, f
 		wg.Go(func() {
 			for i := range next {
 				r := refs[i]
-				p, err := s.parseFile(r.path, modeHead)
+				p, err := s.parseFile(ctx, r.path, modeHead)
+				if isCtxErr(err) {
+					continue // not the file's fault: nothing to cache
+				}
 				e := cacheEntry{size: r.size, mtime: r.mtime.UnixNano()}
 				if err != nil {
 					s.logger.Debug("skipping unreadable rollout", "path", r.path, "err", err)
@@ -365,7 +403,8 @@ func (s *Store) prune(refs []fileRef, archived bool) {
 	}
 }
 
-// findTree locates a session's rollout by the uuid in its file name, archived included.
+// findTree locates a session's rollout by the uuid in its file name, archived included;
+// of several files of the id, the one better picks.
 func (s *Store) findTree(ctx context.Context, id string) (fileRef, bool, error) {
 	refs, err := s.scanTree(ctx, true)
 	if err != nil {
@@ -374,7 +413,7 @@ func (s *Store) findTree(ctx context.Context, id string) (fileRef, bool, error) 
 	var best fileRef
 	found := false
 	for _, r := range refs {
-		if strings.EqualFold(r.key, id) && (!found || r.mtime.After(best.mtime)) {
+		if strings.EqualFold(r.key, id) && (!found || better(r, best)) {
 			best, found = r, true
 		}
 	}
