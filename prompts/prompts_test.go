@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,7 +66,7 @@ func TestResolve(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	pats, err := Resolve(t.Context(), dir, "@{src/auth/**/*,nothing/*} and @{**/*.js}", 2)
+	pats, err := Resolve(t.Context(), Area{Dir: dir}, "@{src/auth/**/*,nothing/*} and @{**/*.js}", 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,8 +122,8 @@ func contains(list []string, s string) bool {
 func TestGroupsUnclosedIsLinear(t *testing.T) {
 	text := strings.Repeat("@{", 200_000) + " @{x.go}"
 	start := time.Now()
-	if got := Groups(text); len(got) != 0 {
-		t.Fatalf("unclosed groups gave %q", got)
+	if got := Groups(text); !slices.Equal(got, []string{"x.go"}) {
+		t.Fatalf("unclosed groups gave %q, want the closed one after them", got)
 	}
 	if el := time.Since(start); el > time.Second {
 		t.Fatalf("took %s", el)
@@ -143,7 +144,7 @@ func TestResolveWithoutRecursionReadsOnlyWhatItNames(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	pats, err := Resolve(t.Context(), dir, "@{*.go,go.mod,./src/*.go,{src,deep}/**/*.go}", 10)
+	pats, err := Resolve(t.Context(), Area{Dir: dir}, "@{*.go,go.mod,./src/*.go,{src,deep}/**/*.go}", 10)
 	if err != nil {
 		t.Fatal(err)
 	}

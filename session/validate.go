@@ -109,14 +109,12 @@ func (m *Manager) prepare(t Task, resume bool) (*prepared, error) {
 func (m *Manager) render(ctx context.Context, p *prepared) error {
 	text := p.task.Context
 	if p.dir != "" {
-		pats, err := prompts.Resolve(ctx, p.dir, text, 200)
+		pats, err := prompts.Resolve(ctx, prompts.Area{Dir: p.dir, Allowed: m.cfg.AllowedDirs}, text, 200)
 		if err != nil {
 			return inputErr("context", err.Error(), "@{glob,glob} patterns relative to the directory")
 		}
 		for _, pt := range pats {
-			if len(pt.Files) == 0 {
-				p.warnings = append(p.warnings, "context pattern @{"+pt.Pattern+"} matched no files in "+p.dir)
-			}
+			p.warnings = append(p.warnings, pt.Warnings(p.dir)...)
 		}
 		p.patterns = pats
 		text = prompts.Annotate(text, pats)

@@ -266,7 +266,7 @@ func TestPhases(t *testing.T) {
 
 func TestPatterns(t *testing.T) {
 	got := parsePatterns("CONTEXT: @{src/auth/**/*,src/middleware/**/*} and @{ ./src/auth/jwt.ts , **/*.ts,src/db} tail @{unclosed/dir")
-	want := []string{"src/auth", "src/middleware", "src/auth", "", "src/db", "unclosed/dir"}
+	want := []string{"src/auth", "src/middleware", "src/auth", "", "src/db"} // an unclosed @{ is text (atpattern)
 	var prefixes []string
 	for _, p := range got {
 		prefixes = append(prefixes, p.prefix)

@@ -1,6 +1,10 @@
 package decide
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/codex-mcp/codex-mcp/internal/atpattern"
+)
 
 // structuralDirs are path components that say where code lives, not what it is.
 var structuralDirs = map[string]bool{}
@@ -163,38 +167,24 @@ func parsePatterns(s string) []pattern {
 }
 
 // patternIter walks the patterns of every @{a,b,...} group in s without allocating
-// (it runs over sessions' contexts).
+// (it runs over sessions' contexts). The syntax is atpattern's, shared with prompts, so
+// decide compares the patterns the prompt resolves.
 type patternIter struct {
 	s       string
-	pos     int
-	inGroup bool
+	it      atpattern.Iter
+	started bool
 }
 
 // next returns the next pattern and its static directory prefix: components up to
 // the first glob or file name ("src/auth/**/*" → "src/auth").
 func (it *patternIter) next() (text, prefix string, ok bool) {
-	for {
-		if !it.inGroup {
-			i := strings.Index(it.s[it.pos:], "@{")
-			if i < 0 {
-				return "", "", false
-			}
-			it.pos += i + 2
-			it.inGroup = true
-		}
-		end := it.pos
-		for end < len(it.s) && it.s[end] != ',' && it.s[end] != '}' {
-			end++
-		}
-		text = strings.TrimSpace(it.s[it.pos:end])
-		if end == len(it.s) || it.s[end] == '}' {
-			it.inGroup = false
-		}
-		it.pos = min(end+1, len(it.s))
-		if text != "" {
-			return text, staticPrefix(text), true
-		}
+	if !it.started {
+		it.it, it.started = atpattern.Scan(it.s), true
 	}
+	if text, ok = it.it.Next(); !ok {
+		return "", "", false
+	}
+	return text, staticPrefix(text), true
 }
 
 func staticPrefix(p string) string {
