@@ -47,7 +47,7 @@ func (h *handlers) decideResume(ctx context.Context, req mcp.CallToolRequest, ar
 		Task: args.Task, Purpose: args.Purpose, Context: args.Context, Expected: args.Expected,
 		Directory: args.Directory, Feature: args.Feature, ConversationID: conv, Relation: args.Relation,
 	})
-	return result(d, DecisionText(d), err)
+	return h.result(ctx, req, d.SessionID, d, DecisionText(d), err)
 }
 
 // DecisionText shows a decision and its path for a person (also used by `codex-mcp decide`).

@@ -31,5 +31,5 @@ func forkSessionTool() mcp.Tool {
 func (h *handlers) forkSession(ctx context.Context, req mcp.CallToolRequest, args ForkSessionArgs) (*mcp.CallToolResult, error) {
 	t := session.ResumeTask{Task: args.task(h.conversation(ctx)), SessionID: args.SessionID}
 	out, err := h.sessions.Fork(ctx, t, progressFunc(ctx, req))
-	return result(out, out.Summary(), err)
+	return h.result(ctx, req, orID(out.SessionID, args.SessionID), out, out.Summary(), err)
 }

@@ -32,8 +32,29 @@ func getSessionTool() mcp.Tool {
 }
 
 func (h *handlers) getSession(ctx context.Context, req mcp.CallToolRequest, args GetSessionArgs) (*mcp.CallToolResult, error) {
-	d, err := h.sessions.Get(ctx, args.SessionID, time.Duration(args.Wait)*time.Second)
-	return result(d, detailText(d), err)
+	wait := time.Duration(args.Wait) * time.Second
+	busy := false
+	if wait > 0 {
+		// A waiting call holds a stdio worker; past the budget's share, answer at once
+		// rather than take the workers that reads and cancel_session need.
+		select {
+		case h.waitSlots <- struct{}{}:
+			defer func() { <-h.waitSlots }()
+		default:
+			wait, busy = 0, true
+		}
+	}
+	d, err := h.sessions.Get(ctx, args.SessionID, wait)
+	res, err := h.result(ctx, req, args.SessionID, d, detailText(d), err)
+	if busy && res != nil && !res.IsError {
+		note := fmt.Sprintf("answered without waiting: %d get_session calls are already waiting, the most this server lets wait at once; call again to wait", cap(h.waitSlots))
+		addNotes(res, note)
+		if tc, ok := res.Content[0].(mcp.TextContent); ok {
+			tc.Text = "(" + note + ".)\n" + tc.Text
+			res.Content[0] = tc
+		}
+	}
+	return res, err
 }
 
 func detailText(d session.SessionDetail) string {
@@ -72,7 +93,15 @@ func cancelSessionTool() mcp.Tool {
 	)
 }
 
+// orID is the session id an answer names, else the one the caller asked about.
+func orID(answered, asked string) string {
+	if answered != "" {
+		return answered
+	}
+	return asked
+}
+
 func (h *handlers) cancelSession(ctx context.Context, req mcp.CallToolRequest, args CancelSessionArgs) (*mcp.CallToolResult, error) {
 	out, err := h.sessions.Cancel(ctx, args.SessionID)
-	return result(out, out.Summary(), err)
+	return h.result(ctx, req, orID(out.SessionID, args.SessionID), out, out.Summary(), err)
 }

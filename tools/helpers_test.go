@@ -37,7 +37,7 @@ func connect(t *testing.T, s *server.MCPServer) *client.Client {
 }
 
 // initialize starts c and completes the MCP handshake.
-func initialize(t *testing.T, c *client.Client) {
+func initialize(t testing.TB, c *client.Client) {
 	t.Helper()
 	if err := c.Start(t.Context()); err != nil {
 		t.Fatal(err)

@@ -43,7 +43,7 @@ func (h *handlers) listSessions(ctx context.Context, req mcp.CallToolRequest, ar
 		Directory: args.Directory, Query: args.Query, Feature: args.Feature, ConversationID: args.Conversation,
 		Status: args.Status, Limit: args.Limit, Cursor: args.Cursor, IncludeExternal: external, IncludeArchived: args.IncludeArchived,
 	})
-	return result(out, listText(out), err)
+	return h.result(ctx, req, "", out, listText(out), err)
 }
 
 // listText is the picker a person would see.

@@ -26,5 +26,5 @@ func resumeSessionTool() mcp.Tool {
 func (h *handlers) resumeSession(ctx context.Context, req mcp.CallToolRequest, args ResumeSessionArgs) (*mcp.CallToolResult, error) {
 	t := session.ResumeTask{Task: args.task(h.conversation(ctx)), SessionID: args.SessionID}
 	out, err := h.sessions.Resume(ctx, t, progressFunc(ctx, req))
-	return result(out, out.Summary(), err)
+	return h.result(ctx, req, orID(out.SessionID, args.SessionID), out, out.Summary(), err)
 }

@@ -17,10 +17,16 @@ func schemaOf[T any]() json.RawMessage {
 // outputSchemaOf generates the output schema of T: every field without omitempty is
 // always in the result, so the schema says it is required.
 func outputSchemaOf[T any]() json.RawMessage {
-	return reflectSchema[T](false)
+	return reflectSchema[T](false, func(s *jsonschema.Schema) {
+		s.Properties.Set(notesField, &jsonschema.Schema{
+			Type: "array", Items: &jsonschema.Schema{Type: "string"},
+			Description: "What the server did to this answer that its fields do not say: what it cut to keep the result " +
+				"bounded, or that it answered without waiting. Absent when there is nothing to say.",
+		})
+	})
 }
 
-func reflectSchema[T any](requiredFromTags bool) json.RawMessage {
+func reflectSchema[T any](requiredFromTags bool, extend ...func(*jsonschema.Schema)) json.RawMessage {
 	r := &jsonschema.Reflector{
 		DoNotReference:             true,
 		ExpandedStruct:             true,
@@ -30,6 +36,9 @@ func reflectSchema[T any](requiredFromTags bool) json.RawMessage {
 	s := r.Reflect(new(T))
 	s.Version = ""
 	s.ID = ""
+	for _, f := range extend {
+		f(s)
+	}
 	data, err := json.Marshal(s)
 	if err != nil {
 		panic(fmt.Sprintf("schema of %T: %v", *new(T), err))

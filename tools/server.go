@@ -22,6 +22,9 @@ type Config struct {
 	// OnInitialized, if set, runs (in its own goroutine) when the first client says it
 	// has initialized: the moment to warm up what the first tool call will need.
 	OnInitialized func()
+	// MaxRunning is the Manager's limit on concurrent runs (0: session.DefaultMaxRunning);
+	// the stdio transport and the waiting get_session calls are sized from it (Budget).
+	MaxRunning int
 }
 
 // Sessions is what the tools need of the session Manager.
@@ -53,7 +56,8 @@ func NewServer(cfg Config, sessions Sessions, logger *slog.Logger) *server.MCPSe
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	h := &handlers{sessions: sessions, logger: logger, instance: instanceID()}
+	budget := Budget{MaxRunning: cfg.MaxRunning}
+	h := &handlers{sessions: sessions, logger: logger, instance: instanceID(), waitSlots: make(chan struct{}, budget.Waiters())}
 	var (
 		s        *server.MCPServer
 		register sync.Once
@@ -79,6 +83,7 @@ func NewServer(cfg Config, sessions Sessions, logger *slog.Logger) *server.MCPSe
 		server.WithOutputSchemaValidation(),
 		server.WithRecovery(),
 		server.WithHooks(hooks),
+		server.WithToolHandlerMiddleware(h.observe),
 	)
 	if cfg.OnInitialized != nil {
 		// notifications/initialized arrives once the client has our initialize answer,
@@ -95,6 +100,35 @@ type handlers struct {
 	sessions Sessions
 	logger   *slog.Logger
 	instance string
+	// waitSlots holds one token per get_session call waiting for a run: each holds a
+	// stdio worker, and Budget counts only so many (a call past them answers at once).
+	waitSlots chan struct{}
+}
+
+// observe wraps every tool call: it bounds the result (boundResult) and logs the call at
+// debug, the task text included; the arguments' other values and nothing of the
+// environment are ever logged.
+func (h *handlers) observe(next server.ToolHandlerFunc) server.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		start := time.Now()
+		res, err := next(ctx, req)
+		boundResult(res)
+		if h.logger.Enabled(ctx, slog.LevelDebug) {
+			attrs := []any{"tool", req.Params.Name, "duration_ms", time.Since(start).Milliseconds(), "is_error", res != nil && res.IsError}
+			args := req.GetArguments()
+			if id, ok := args["session_id"].(string); ok && id != "" {
+				attrs = append(attrs, "session_id", id)
+			}
+			if task, ok := args["task"].(string); ok {
+				attrs = append(attrs, "task", session.TaskLine(task, 200))
+			}
+			if err != nil {
+				attrs = append(attrs, "err", err)
+			}
+			h.logger.DebugContext(ctx, "tool call", attrs...)
+		}
+		return res, err
+	}
 }
 
 type toolDef struct {
@@ -135,13 +169,21 @@ func (h *handlers) conversation(ctx context.Context) string {
 }
 
 // result turns a Manager answer into a tool result: an InputError (or another error
-// the caller can act on) becomes an isError result, anything else is a bug.
-func result(out any, text string, err error) (*mcp.CallToolResult, error) {
+// the caller can act on) becomes an isError result, anything else is a bug. sessionID is
+// the session the call was about, if any, for the log.
+func (h *handlers) result(ctx context.Context, req mcp.CallToolRequest, sessionID string, out any, text string, err error) (*mcp.CallToolResult, error) {
 	if err != nil {
 		var ie *session.InputError
 		if errors.As(err, &ie) {
 			return mcp.NewToolResultError(ie.Error()), nil
 		}
+		// Not the caller's mistake: the operator needs to hear of it. The error's own
+		// sentence only, never the arguments (a task can hold anything).
+		level := slog.LevelError
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			level = slog.LevelWarn
+		}
+		h.logger.Log(ctx, level, "tool call failed", "tool", req.Params.Name, "session_id", sessionID, "err", err)
 		// Codex missing, too old, or its store unreadable: the user can act on all of
 		// these, so they are tool errors with the adapter's sentence, not protocol errors.
 		return mcp.NewToolResultError(err.Error()), nil

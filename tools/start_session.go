@@ -27,5 +27,5 @@ func (h *handlers) startSession(ctx context.Context, req mcp.CallToolRequest, ar
 	t := args.task(h.conversation(ctx))
 	t.DrawFrom = args.DrawFrom
 	out, err := h.sessions.Start(ctx, t, progressFunc(ctx, req))
-	return result(out, out.Summary(), err)
+	return h.result(ctx, req, out.SessionID, out, out.Summary(), err)
 }

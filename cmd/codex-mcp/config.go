@@ -7,13 +7,16 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/lmittmann/tint"
 	"github.com/mattn/go-isatty"
 
+	"github.com/codex-mcp/codex-mcp/session"
 	"github.com/codex-mcp/codex-mcp/session/codex"
+	"github.com/codex-mcp/codex-mcp/tools"
 )
 
 // Config is everything the operator can set, from flags with environment fallbacks.
@@ -25,6 +28,7 @@ type Config struct {
 	LogLevel     string
 	Timeout      time.Duration
 	IdleTimeout  time.Duration
+	MaxRunning   int
 	CodexHome    string
 	AllowedDirs  []string
 	JSON         bool
@@ -42,13 +46,39 @@ func env(key, def string) string {
 	return def
 }
 
-func envDuration(key string, def time.Duration) time.Duration {
-	if v := os.Getenv(key); v != "" {
-		if d, err := time.ParseDuration(v); err == nil {
-			return d
-		}
+// envDuration reads a positive duration from the environment; a bad value is recorded
+// in bad under the variable's name (it is an error, as the flag's would be, unless the
+// flag is given).
+func envDuration(key string, def time.Duration, bad map[string]string) time.Duration {
+	v := os.Getenv(key)
+	if v == "" {
+		return def
 	}
-	return def
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		bad[key] = fmt.Sprintf("%s=%q: want a positive duration such as 30m or 90s", key, v)
+		return def
+	}
+	return d
+}
+
+// envMaxRunning reads the limit on concurrent runs from the environment, like envDuration.
+func envMaxRunning(key string, bad map[string]string) int {
+	v := os.Getenv(key)
+	if v == "" {
+		return session.DefaultMaxRunning
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err == nil {
+		err = tools.CheckMaxRunning(n)
+	} else {
+		err = fmt.Errorf("want a whole number from 1 to %d", tools.MaxRunningLimit)
+	}
+	if err != nil {
+		bad[key] = fmt.Sprintf("%s=%q: %v", key, v, err)
+		return session.DefaultMaxRunning
+	}
+	return n
 }
 
 func defaultStateDir() string {
@@ -82,8 +112,11 @@ func parseConfig(name string, args []string) (Config, error) {
 	allowed := fs.String("allowed-dirs", env("CODEX_MCP_ALLOWED_DIRS", ""), "if set, the only directories (colon-separated, and below them) sessions may work in (env CODEX_MCP_ALLOWED_DIRS)")
 	fs.StringVar(&c.MaxSandbox, "max-sandbox", env("CODEX_MCP_MAX_SANDBOX", codex.SandboxWorkspaceWrite), "highest sandbox a caller may ask for: read-only, workspace-write or danger-full-access (env CODEX_MCP_MAX_SANDBOX)")
 	fs.StringVar(&c.LogLevel, "log-level", env("CODEX_MCP_LOG_LEVEL", "info"), "debug, info, warn or error; logs go to stderr (env CODEX_MCP_LOG_LEVEL)")
-	fs.DurationVar(&c.Timeout, "timeout", envDuration("CODEX_MCP_TIMEOUT", 30*time.Minute), "default total timeout of a codex run (env CODEX_MCP_TIMEOUT)")
-	fs.DurationVar(&c.IdleTimeout, "idle-timeout", envDuration("CODEX_MCP_IDLE_TIMEOUT", 5*time.Minute), "kill codex after this long without output while no command runs (env CODEX_MCP_IDLE_TIMEOUT)")
+	badEnv := map[string]string{} // env variable -> what is wrong with its value
+	envOf := map[string]string{"timeout": "CODEX_MCP_TIMEOUT", "idle-timeout": "CODEX_MCP_IDLE_TIMEOUT", "max-running": "CODEX_MCP_MAX_RUNNING"}
+	fs.DurationVar(&c.Timeout, "timeout", envDuration(envOf["timeout"], 30*time.Minute, badEnv), "default total timeout of a codex run (env CODEX_MCP_TIMEOUT)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", envDuration(envOf["idle-timeout"], 5*time.Minute, badEnv), "kill codex after this long without output while no command runs (env CODEX_MCP_IDLE_TIMEOUT)")
+	fs.IntVar(&c.MaxRunning, "max-running", envMaxRunning(envOf["max-running"], badEnv), fmt.Sprintf("how many codex runs may go at once, 1 to %d; a start past it is refused (env CODEX_MCP_MAX_RUNNING)", tools.MaxRunningLimit))
 	if name == "sessions" || name == "decide" {
 		fs.BoolVar(&c.JSON, "json", false, "print JSON")
 		fs.StringVar(&c.Dir, "dir", "", "only sessions in this directory or below")
@@ -130,8 +163,20 @@ func parseConfig(name string, args []string) (Config, error) {
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return c, usageError{err.Error()}
 	}
-	if c.Timeout <= 0 || c.IdleTimeout <= 0 {
-		return c, usageError{"--timeout and --idle-timeout must be positive durations such as 30m"}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, name := range []string{"timeout", "idle-timeout", "max-running"} {
+		if msg, ok := badEnv[envOf[name]]; ok && !set[name] {
+			return c, usageError{msg}
+		}
+	}
+	for name, d := range map[string]time.Duration{"timeout": c.Timeout, "idle-timeout": c.IdleTimeout} {
+		if d <= 0 {
+			return c, usageError{fmt.Sprintf("--%s %s: want a positive duration such as 30m or 90s", name, d)}
+		}
+	}
+	if err := tools.CheckMaxRunning(c.MaxRunning); err != nil {
+		return c, usageError{"--max-running " + err.Error()}
 	}
 	if abs, err := filepath.Abs(c.DefaultDir); err == nil {
 		c.DefaultDir = abs
@@ -156,7 +201,7 @@ func newLogger(level string) *slog.Logger {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, `codex-mcp: an MCP server that runs the OpenAI Codex CLI and remembers its sessions.
+	fmt.Fprintf(w, `codex-mcp: an MCP server that runs the OpenAI Codex CLI and remembers its sessions.
 
 usage:
   codex-mcp [flags]            serve MCP on stdio (what an MCP client runs)
@@ -176,7 +221,8 @@ flags (each also read from the environment, see below):
   --max-sandbox MODE   read-only | workspace-write | danger-full-access (CODEX_MCP_MAX_SANDBOX; default workspace-write)
   --timeout DUR        total timeout of a run (CODEX_MCP_TIMEOUT; default 30m)
   --idle-timeout DUR   no-output timeout (CODEX_MCP_IDLE_TIMEOUT; default 5m)
+  --max-running N      runs at once; a start past it is refused (CODEX_MCP_MAX_RUNNING; default %d, at most %d)
   --log-level LEVEL    debug | info | warn | error, to stderr (CODEX_MCP_LOG_LEVEL; default info)
 CODEX_HOME and the rest of the environment pass through to codex.
-`)
+`, session.DefaultMaxRunning, tools.MaxRunningLimit)
 }

@@ -49,12 +49,18 @@ func doctor(ctx context.Context, cfg Config, w io.Writer) error {
 		}
 	}
 
-	st, err := memory.Open(ctx, filepath.Join(cfg.StateDir, "memory.db"), nil)
+	dbPath := filepath.Join(cfg.StateDir, "memory.db")
+	st, err := memory.Open(ctx, dbPath, nil)
 	if err == nil {
 		_ = st.Close()
 	}
-	check("conversation memory", err, filepath.Join(cfg.StateDir, "memory.db"))
-	fmt.Fprintf(w, "  default directory %s, sandbox limit %s, timeout %s, idle timeout %s\n", cfg.DefaultDir, cfg.MaxSandbox, cfg.Timeout, cfg.IdleTimeout)
+	check("conversation memory", err, dbPath)
+	// Diagnose looks deeper (writable, not held locked, not corrupt) without changing it.
+	for _, f := range memory.Diagnose(ctx, dbPath) {
+		failed++
+		fmt.Fprintf(w, "✗ conversation memory: %s\n  fix: %s\n", f.Problem, f.Fix)
+	}
+	fmt.Fprintf(w, "  default directory %s, sandbox limit %s, timeout %s, idle timeout %s, at most %d runs at once\n", cfg.DefaultDir, cfg.MaxSandbox, cfg.Timeout, cfg.IdleTimeout, cfg.MaxRunning)
 	if failed > 0 {
 		return fmt.Errorf("%d check(s) failed", failed)
 	}
