@@ -13,6 +13,7 @@ import (
 
 	"github.com/codex-mcp/codex-mcp/session/codex"
 	"github.com/codex-mcp/codex-mcp/session/memory"
+	"github.com/codex-mcp/codex-mcp/session/rollout"
 )
 
 func TestMaxRunningRefusesPastTheLimit(t *testing.T) {
@@ -213,5 +214,60 @@ func TestClip(t *testing.T) {
 		if got := clip(tc.in, tc.n); got != tc.want {
 			t.Errorf("clip(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
 		}
+	}
+}
+
+// fakeStore is Codex's store holding one session started outside the server.
+type fakeStore struct{ s rollout.Session }
+
+func (f fakeStore) Get(_ context.Context, id string) (rollout.Session, bool, error) {
+	return f.s, id == f.s.ID, nil
+}
+func (f fakeStore) List(context.Context, rollout.Filter) (rollout.Page, error) { return rollout.Page{}, nil }
+func (f fakeStore) Transcript(context.Context, string) ([]rollout.Entry, error) { return nil, nil }
+
+// A session started by hand keeps the sandbox codex recorded for it; one whose sandbox
+// nobody recorded resumes read-only and the result says so.
+func TestResumeOfAnOutsideSessionKeepsItsSandbox(t *testing.T) {
+	const id = "0199a213-81c0-7800-8aa1-00000000abcd"
+	for _, tc := range []struct {
+		name, recorded, asked, want, warn, refused string
+	}{
+		{name: "read-only by hand", recorded: codex.SandboxReadOnly, want: codex.SandboxReadOnly},
+		{name: "raise refused", recorded: codex.SandboxReadOnly, asked: codex.SandboxWorkspaceWrite, refused: "cannot raise"},
+		{name: "workspace-write kept", recorded: codex.SandboxWorkspaceWrite, want: codex.SandboxWorkspaceWrite},
+		{name: "unknown resumes read-only", want: codex.SandboxReadOnly, warn: "resumes read-only"},
+		{name: "unknown, asked", asked: codex.SandboxWorkspaceWrite, want: codex.SandboxWorkspaceWrite, warn: "as asked"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			st, err := memory.Open(t.Context(), filepath.Join(t.TempDir(), "memory.db"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := &fakeRunner{}
+			m := NewManager(Config{DefaultDir: dir}, Deps{Runner: r, OpenMemory: func(context.Context) (Memory, error) { return st, nil },
+				Codex: fakeStore{rollout.Session{ID: id, Directory: dir, Sandbox: tc.recorded, Model: "gpt-x", Task: "by hand"}}})
+			t.Cleanup(m.Close)
+			out, err := m.Resume(t.Context(), ResumeTask{Task: Task{Task: "go on", Sandbox: tc.asked}, SessionID: id}, nil)
+			if tc.refused != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.refused) {
+					t.Fatalf("want refusal %q, got %v", tc.refused, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.requests[0].Spec.Sandbox; got != tc.want || out.Sandbox != tc.want {
+				t.Fatalf("ran %s (result %s), want %s", got, out.Sandbox, tc.want)
+			}
+			if r.requests[0].Spec.Model != "gpt-x" {
+				t.Fatalf("model %q, want the session's", r.requests[0].Spec.Model)
+			}
+			if w := strings.Join(out.Warnings, " "); !strings.Contains(w, tc.warn) || (tc.warn == "" && w != "") {
+				t.Fatalf("warnings %q, want %q", w, tc.warn)
+			}
+		})
 	}
 }

@@ -183,7 +183,9 @@ func (m *Manager) lookup(ctx context.Context, id string) (known, bool, error) {
 	if err != nil || !ok {
 		return known{}, false, err
 	}
-	return known{id: id, dir: s.Directory, model: s.Model, task: s.Task, updatedAt: s.UpdatedAt, archived: s.Archived}, true, nil
+	// Started outside this server (a terminal, an IDE): codex recorded the sandbox of its
+	// first turn, and that is what a resume keeps.
+	return known{id: id, dir: s.Directory, sandbox: s.Sandbox, model: s.Model, task: s.Task, updatedAt: s.UpdatedAt, archived: s.Archived}, true, nil
 }
 
 // reserve claims a session for one resume; false when a turn of it is already running
