@@ -223,7 +223,9 @@ type fakeStore struct{ s rollout.Session }
 func (f fakeStore) Get(_ context.Context, id string) (rollout.Session, bool, error) {
 	return f.s, id == f.s.ID, nil
 }
-func (f fakeStore) List(context.Context, rollout.Filter) (rollout.Page, error) { return rollout.Page{}, nil }
+func (f fakeStore) List(context.Context, rollout.Filter) (rollout.Page, error) {
+	return rollout.Page{}, nil
+}
 func (f fakeStore) Transcript(context.Context, string) ([]rollout.Entry, error) { return nil, nil }
 
 // A session started by hand keeps the sandbox codex recorded for it; one whose sandbox
