@@ -8,7 +8,7 @@ CODEX_VERSIONS ?= 0.169.0 0.125.0
 TOOLS := $(CURDIR)/.tools
 codex_bin = $(TOOLS)/codex/$(1)/node_modules/.bin/codex
 
-.PHONY: build test test-unit test-matrix codex lint bench bench-process clean
+.PHONY: build test test-unit test-matrix cross codex lint bench bench-process clean
 
 build:
 	$(GO) build -o bin/codex-mcp ./cmd/codex-mcp
@@ -23,11 +23,17 @@ $(TOOLS)/codex/%/node_modules/.bin/codex:
 
 # Every test, race detector on, integration tests required (never skipped), then the
 # integration tests again against the other pinned codex versions.
-test: codex
+test: codex cross
 	$(GO) vet ./...
 	CODEX_MCP_REQUIRE_INTEGRATION=1 CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) \
 		$(GO) test -race -count=1 $(GOTESTFLAGS) ./...
 	$(MAKE) --no-print-directory test-matrix
+
+# Every platform users run the server on must build, tests included (vet compiles them).
+CROSS_TARGETS ?= darwin/arm64 darwin/amd64 windows/amd64 windows/arm64 linux/arm64
+cross:
+	@set -e; for t in $(CROSS_TARGETS); do echo "== vet $$t"; \
+		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./...; done
 
 test-matrix: codex
 	@set -e; for v in $(filter-out $(CODEX_VERSION),$(CODEX_VERSIONS)); do \

@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 )
 
 // Capabilities is what one codex binary supports, read from its own --version and --help.
@@ -112,12 +111,12 @@ func probeOutput(ctx context.Context, path string, args ...string) (string, erro
 	cmd := exec.CommandContext(ctx, path, args...)
 	out := &capBuffer{max: maxProbeOutput, head: true}
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	ownGroup(cmd)
+	cmd.Cancel = func() error { killGroupNow(cmd.Process.Pid); return nil }
 	cmd.WaitDelay = probeLimits.WaitDelay
 	err := cmd.Run()
 	if cmd.Process != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		killGroupNow(cmd.Process.Pid)
 	}
 	if errors.Is(err, exec.ErrWaitDelay) {
 		// It answered and exited 0; only a leftover child held the pipe.

@@ -153,9 +153,7 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	cmd.Dir = req.Spec.Directory
 	// The nesting mark: a codex-mcp started anywhere below this run sees it.
 	cmd.Env = withEnv(env, DelegatedEnv, strconv.Itoa(os.Getpid()))
-	// Own process group, so cancellation reaches the commands codex started; and die with
-	// the server, so a crashed server leaves no codex behind.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	ownGroup(cmd)
 	cmd.Stdin = strings.NewReader(req.Prompt)
 	outR, outW := io.Pipe()
 	cmd.Stdout = outW
@@ -251,7 +249,7 @@ loop:
 	} else {
 		// Whatever codex left running in its group (a background command) dies with the
 		// run: nothing of it may outlive the turn unsupervised.
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		killGroupNow(pid)
 	}
 	if errors.Is(werr, exec.ErrWaitDelay) {
 		// codex exited, but something it started still held stdout; the exit status
