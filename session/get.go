@@ -58,7 +58,7 @@ func (m *Manager) get(ctx context.Context, id string, wait time.Duration) (Sessi
 	}
 	run := m.activeFor(id)
 	if wait > 0 && run != nil {
-		if m.takeWaiter() {
+		if m.take(&m.waiting, MaxWaiting) {
 			t := time.NewTimer(wait)
 			select {
 			case <-run.done:
@@ -66,7 +66,7 @@ func (m *Manager) get(ctx context.Context, id string, wait time.Duration) (Sessi
 			case <-ctx.Done():
 			}
 			t.Stop()
-			m.releaseWaiter()
+			m.give(&m.waiting)
 		} else {
 			warnings = append(warnings, fmt.Sprintf("answered without waiting: %d get_session calls are already waiting, this server's limit", MaxWaiting))
 		}
@@ -238,23 +238,6 @@ func (m *Manager) Cancel(ctx context.Context, id string) (Outcome, error) {
 		return Outcome{}, ctx.Err()
 	}
 	return run.outcome, nil
-}
-
-// takeWaiter claims one of the MaxWaiting places for a get_session that waits.
-func (m *Manager) takeWaiter() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.waiting >= MaxWaiting {
-		return false
-	}
-	m.waiting++
-	return true
-}
-
-func (m *Manager) releaseWaiter() {
-	m.mu.Lock()
-	m.waiting--
-	m.mu.Unlock()
 }
 
 // bound keeps a session's detail within a few hundred KB however long its history: the

@@ -243,19 +243,28 @@ func ptr[T any](v T) *T { return &v }
 
 // takeSlot claims one of the MaxRunning run slots; the refusal names the limit.
 func (m *Manager) takeSlot() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.running >= m.cfg.MaxRunning {
-		return &InputError{Problem: fmt.Sprintf("this server is already running %d codex runs, its limit (--max-running %d)", m.running, m.cfg.MaxRunning),
+	if !m.take(&m.running, m.cfg.MaxRunning) {
+		return &InputError{Problem: fmt.Sprintf("this server is already running %d codex runs, its limit (--max-running %d)", m.cfg.MaxRunning, m.cfg.MaxRunning),
 			Accepted: "wait for one to end (get_session with wait_seconds) or cancel one (cancel_session), then call again"}
 	}
-	m.running++
 	return nil
 }
 
-func (m *Manager) releaseSlot() {
+// take claims one of max places counted by *n (a field of m guarded by m.mu); give
+// returns it.
+func (m *Manager) take(n *int, max int) bool {
 	m.mu.Lock()
-	m.running--
+	defer m.mu.Unlock()
+	if *n >= max {
+		return false
+	}
+	*n++
+	return true
+}
+
+func (m *Manager) give(n *int) {
+	m.mu.Lock()
+	*n--
 	m.mu.Unlock()
 }
 
@@ -359,7 +368,7 @@ func (m *Manager) launch(ctx context.Context, p *prepared, ls launchSpec, progre
 
 	go func() {
 		defer cancel()
-		defer m.releaseSlot()
+		defer m.give(&m.running)
 		res, err := m.runner.Run(runCtx, codex.Request{
 			Spec: spec, Prompt: p.prompt, Timeout: p.timeout, IdleTimeout: m.cfg.IdleTimeout,
 			OnStart: func(argv []string, _ int) {

@@ -18,14 +18,13 @@ type recorder struct {
 
 	mu      sync.Mutex
 	pending map[string]memory.Run // by run id: the newest state of each record
-	wake    chan struct{}
 	done    chan struct{}
 	loop    bool // the retry loop is running
 	closed  bool
 }
 
 func newRecorder(m *Manager) *recorder {
-	return &recorder{m: m, pending: map[string]memory.Run{}, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	return &recorder{m: m, pending: map[string]memory.Run{}, done: make(chan struct{})}
 }
 
 // keep holds rec for a later write; a newer state of the same run replaces an older one.
