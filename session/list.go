@@ -149,7 +149,10 @@ func (m *Manager) List(ctx context.Context, q ListQuery) (SessionList, error) {
 				ids[i] = s.ID
 			}
 			if known, err = mem.Known(ctx, ids); err != nil {
-				return SessionList{}, err
+				// Listed from Codex's store alone, said like any other memory trouble.
+				m.logger.Warn("asking memory which sessions it knows", "err", err)
+				warnings = append(warnings, "conversation memory could not be read ("+err.Error()+"): sessions it recorded are listed as Codex's store has them")
+				known = map[string]bool{}
 			}
 		}
 		for _, s := range page.Sessions {
