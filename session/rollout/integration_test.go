@@ -140,6 +140,10 @@ func TestIntegrationRealCodexStore(t *testing.T) {
 		if err != nil || !ok || got.Turns != 2 || got.LastMessage != "second reply" || got.Directory != dir {
 			t.Errorf("%s: Get: ok %v err %v %+v", name, ok, err, got)
 		}
+		// Started with -s read-only in a "terminal": the rollout says so, on either path.
+		if got.Sandbox != SandboxReadOnly || got.SandboxSource != SandboxFromRollout || got.Model != testenv.TestModel {
+			t.Errorf("%s: Get sandbox %q from %q, model %q", name, got.Sandbox, got.SandboxSource, got.Model)
+		}
 		if archived != "" {
 			if got, ok, err := s.Get(t.Context(), archived); err != nil || !ok || !got.Archived || got.LastMessage != "elsewhere reply" {
 				t.Errorf("%s: Get archived: ok %v err %v %+v", name, ok, err, got)
@@ -208,4 +212,59 @@ func hasSubcommand(t *testing.T, bin, name string) bool {
 		}
 	}
 	return false
+}
+
+// A session started with one sandbox and resumed with another keeps reporting the one
+// it started with (what a resume through the server must pass again), with the real
+// codex CLI of each pinned version.
+func TestIntegrationOriginalSandbox(t *testing.T) {
+	bin := testenv.CodexBin(t)
+	model := testenv.Model(t)
+	home := testenv.CodexHome(t, model.URL())
+	dir := t.TempDir()
+	run := func(sandbox string, extra ...string) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+		defer cancel()
+		args := append([]string{"exec", "--json", "--skip-git-repo-check", "-s", sandbox, "-C", dir}, extra...)
+		cmd := exec.CommandContext(ctx, bin, append(args, "-")...)
+		cmd.Stdin = strings.NewReader("TASK: " + sandbox + "\nREPLY: ok")
+		cmd.Env = testenv.Env(t, home)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("codex %v: %v\n%s", args, err, out)
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			var ev struct {
+				Type     string `json:"type"`
+				ThreadID string `json:"thread_id"`
+			}
+			if json.Unmarshal([]byte(line), &ev) == nil && ev.Type == "thread.started" {
+				return ev.ThreadID
+			}
+		}
+		t.Fatalf("no thread.started:\n%s", out)
+		return ""
+	}
+	for _, c := range []struct{ first, resume string }{
+		{SandboxReadOnly, SandboxDangerFullAccess},
+		{SandboxWorkspaceWrite, SandboxReadOnly},
+		{SandboxDangerFullAccess, SandboxReadOnly},
+	} {
+		id := run(c.first)
+		if again := run(c.resume, "resume", id); again != id {
+			t.Fatalf("resume started %s, not %s", again, id)
+		}
+		for _, walk := range []bool{false, true} {
+			s := New(home, nil)
+			s.noIndex = walk
+			got, ok, err := s.Get(t.Context(), strings.ToUpper(id))
+			if err != nil || !ok {
+				t.Fatalf("Get: %v %v", ok, err)
+			}
+			if got.Sandbox != c.first || got.SandboxSource != SandboxFromRollout || got.Turns != 2 || got.ID != id {
+				t.Errorf("walk %v: started %s, resumed %s: Get says %q from %q (turns %d)", walk, c.first, c.resume, got.Sandbox, got.SandboxSource, got.Turns)
+			}
+		}
+	}
 }
