@@ -95,8 +95,14 @@ func (g *Reader) next() error {
 			if rerr := g.reject(chunk, err); rerr != nil {
 				return rerr
 			}
-			g.line = g.line[:0]
 			continue
+		}
+		if len(g.line)+len(chunk) > cap(g.line) {
+			// Grow by doubling, but never past the limit: append's own growth would
+			// overshoot it, and a message near the limit would cost twice its size.
+			grown := make([]byte, len(g.line), min(g.limit, max(2*cap(g.line), len(g.line)+len(chunk))))
+			copy(grown, g.line)
+			g.line = grown
 		}
 		g.line = append(g.line, chunk...)
 		switch {
@@ -121,7 +127,7 @@ func (g *Reader) reject(chunk []byte, err error) error {
 		prefix = append(prefix, chunk[:min(len(chunk), idScanBytes-len(prefix))]...)
 	}
 	size := int64(len(g.line)) + int64(len(chunk))
-	g.line = g.line[:0]
+	g.line = nil // let the refused message's bytes go now
 	for errors.Is(err, bufio.ErrBufferFull) {
 		chunk, err = g.in.ReadSlice('\n')
 		size += int64(len(chunk))
