@@ -8,7 +8,7 @@ CODEX_VERSIONS ?= 0.169.0 0.125.0
 TOOLS := $(CURDIR)/.tools
 codex_bin = $(TOOLS)/codex/$(1)/node_modules/.bin/codex
 
-.PHONY: build test test-unit test-matrix cross codex lint bench bench-process clean
+.PHONY: build test test-unit test-matrix cross fuzz codex lint bench bench-process clean
 
 build:
 	$(GO) build -o bin/codex-mcp ./cmd/codex-mcp
@@ -28,12 +28,22 @@ test: codex cross
 	CODEX_MCP_REQUIRE_INTEGRATION=1 CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) \
 		$(GO) test -race -count=1 $(GOTESTFLAGS) ./...
 	$(MAKE) --no-print-directory test-matrix
+	$(MAKE) --no-print-directory fuzz
 
 # Every platform users run the server on must build, tests included (vet compiles them).
 CROSS_TARGETS ?= darwin/arm64 darwin/amd64 windows/amd64 windows/arm64 linux/arm64
 cross:
 	@set -e; for t in $(CROSS_TARGETS); do echo "== vet $$t"; \
 		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./...; done
+
+# Short fuzz runs of every fuzz target (corpora in each package's testdata/fuzz); a crash
+# writes its input there and fails the run. FUZZTIME=5m for a longer hunt.
+FUZZTIME ?= 8s
+FUZZ_TARGETS ?= FuzzParseEvent:./session/codex FuzzParse:./session/rollout FuzzRender:./prompts \
+	FuzzParse:./internal/atpattern FuzzToolArguments:./tools
+fuzz:
+	@set -e; for ft in $(FUZZ_TARGETS); do echo "== fuzz $${ft%%:*} in $${ft#*:}"; \
+		$(GO) test -run '^$$' -fuzz "^$${ft%%:*}$$" -fuzztime $(FUZZTIME) "$${ft#*:}"; done
 
 test-matrix: codex
 	@set -e; for v in $(filter-out $(CODEX_VERSION),$(CODEX_VERSIONS)); do \
