@@ -17,20 +17,39 @@ func WaitForProcess(t testing.TB, cmdline string) int {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil {
-				continue
-			}
-			if data, err := os.ReadFile("/proc/" + e.Name() + "/cmdline"); err == nil && string(data) == cmdline {
-				return pid
-			}
+		if pids := withCmdline(cmdline); len(pids) > 0 {
+			return pids[0]
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("no process %q appeared", strings.ReplaceAll(cmdline, "\x00", " "))
 	return 0
+}
+
+// FindProcess returns the pid of a live process whose cmdline is exactly cmdline, or 0.
+func FindProcess(cmdline string) int {
+	for _, pid := range withCmdline(cmdline) {
+		if Alive(pid) {
+			return pid
+		}
+	}
+	return 0
+}
+
+// withCmdline lists the processes whose /proc cmdline is exactly cmdline.
+func withCmdline(cmdline string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if data, err := os.ReadFile("/proc/" + e.Name() + "/cmdline"); err == nil && string(data) == cmdline {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 // Alive reports whether pid exists and is not a zombie.

@@ -85,26 +85,12 @@ func TestProbeSurvivesBackgroundChildHoldingStdout(t *testing.T) {
 	}
 	// The background sleep was killed with the probe's process group.
 	deadline := time.Now().Add(2 * time.Second)
-	for time.Now().Before(deadline) && findProcess("sleep\x00"+marker+"\x00") != 0 {
+	for time.Now().Before(deadline) && testenv.FindProcess("sleep\x00"+marker+"\x00") != 0 {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if pid := findProcess("sleep\x00" + marker + "\x00"); pid != 0 {
+	if pid := testenv.FindProcess("sleep\x00" + marker + "\x00"); pid != 0 {
 		t.Fatalf("the probe left sleep %s running (pid %d)", marker, pid)
 	}
-}
-
-func findProcess(cmdline string) int {
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if data, err := os.ReadFile("/proc/" + e.Name() + "/cmdline"); err == nil && string(data) == cmdline && testenv.Alive(pid) {
-			return pid
-		}
-	}
-	return 0
 }
 
 func TestProbeHangingBinaryHitsItsLimit(t *testing.T) {
