@@ -273,3 +273,47 @@ func TestResumeOfAnOutsideSessionKeepsItsSandbox(t *testing.T) {
 		})
 	}
 }
+
+func TestResumeOfAnArchivedSessionIsRefused(t *testing.T) {
+	const id = "0199a213-81c0-7800-8aa1-00000000abce"
+	dir := t.TempDir()
+	st, err := memory.Open(t.Context(), filepath.Join(t.TempDir(), "memory.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &fakeRunner{}
+	m := NewManager(Config{DefaultDir: dir}, Deps{Runner: r, OpenMemory: func(context.Context) (Memory, error) { return st, nil },
+		Codex: fakeStore{rollout.Session{ID: id, Directory: dir, Sandbox: codex.SandboxReadOnly, Archived: true}}})
+	t.Cleanup(m.Close)
+	_, err = m.Resume(t.Context(), ResumeTask{Task: Task{Task: "go on"}, SessionID: id}, nil)
+	var ie *InputError
+	if !errors.As(err, &ie) || ie.Field != "session_id" || !strings.Contains(ie.Problem, "archived") || !strings.Contains(ie.Accepted, "draw_from") {
+		t.Fatalf("%v", err)
+	}
+	if len(r.requests) != 0 {
+		t.Fatal("codex ran for an archived session")
+	}
+}
+
+// With memory unreadable, list_sessions still answers from Codex's store and says what
+// is missing.
+func TestListWithoutMemoryWarns(t *testing.T) {
+	const id = "0199a213-81c0-7800-8aa1-00000000abcf"
+	m := NewManager(Config{DefaultDir: t.TempDir()}, Deps{Runner: &fakeRunner{},
+		OpenMemory: func(context.Context) (Memory, error) { return nil, fmt.Errorf("open: %w", memory.ErrCorrupt) },
+		Codex:      listStore{fakeStore{rollout.Session{ID: id, Task: "by hand"}}}})
+	t.Cleanup(m.Close)
+	list, err := m.List(t.Context(), ListQuery{IncludeExternal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Sessions) != 1 || len(list.Warnings) != 1 || !strings.Contains(list.Warnings[0], "memory is unavailable") {
+		t.Fatalf("%+v", list)
+	}
+}
+
+type listStore struct{ fakeStore }
+
+func (l listStore) List(context.Context, rollout.Filter) (rollout.Page, error) {
+	return rollout.Page{Sessions: []rollout.Session{l.s}}, nil
+}
