@@ -242,15 +242,7 @@ func TestResumeOfAnOutsideSessionKeepsItsSandbox(t *testing.T) {
 		{name: "unknown, asked", asked: codex.SandboxWorkspaceWrite, want: codex.SandboxWorkspaceWrite, warn: "as asked"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			st, err := memory.Open(t.Context(), filepath.Join(t.TempDir(), "memory.db"), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := &fakeRunner{}
-			m := NewManager(Config{DefaultDir: dir}, Deps{Runner: r, OpenMemory: func(context.Context) (Memory, error) { return st, nil },
-				Codex: fakeStore{rollout.Session{ID: id, Directory: dir, Sandbox: tc.recorded, Model: "gpt-x", Task: "by hand"}}})
-			t.Cleanup(m.Close)
+			m, r := newOutsideManager(t, rollout.Session{ID: id, Sandbox: tc.recorded, Model: "gpt-x", Task: "by hand"})
 			out, err := m.Resume(t.Context(), ResumeTask{Task: Task{Task: "go on", Sandbox: tc.asked}, SessionID: id}, nil)
 			if tc.refused != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.refused) {
@@ -276,16 +268,8 @@ func TestResumeOfAnOutsideSessionKeepsItsSandbox(t *testing.T) {
 
 func TestResumeOfAnArchivedSessionIsRefused(t *testing.T) {
 	const id = "0199a213-81c0-7800-8aa1-00000000abce"
-	dir := t.TempDir()
-	st, err := memory.Open(t.Context(), filepath.Join(t.TempDir(), "memory.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &fakeRunner{}
-	m := NewManager(Config{DefaultDir: dir}, Deps{Runner: r, OpenMemory: func(context.Context) (Memory, error) { return st, nil },
-		Codex: fakeStore{rollout.Session{ID: id, Directory: dir, Sandbox: codex.SandboxReadOnly, Archived: true}}})
-	t.Cleanup(m.Close)
-	_, err = m.Resume(t.Context(), ResumeTask{Task: Task{Task: "go on"}, SessionID: id}, nil)
+	m, r := newOutsideManager(t, rollout.Session{ID: id, Sandbox: codex.SandboxReadOnly, Archived: true})
+	_, err := m.Resume(t.Context(), ResumeTask{Task: Task{Task: "go on"}, SessionID: id}, nil)
 	var ie *InputError
 	if !errors.As(err, &ie) || ie.Field != "session_id" || !strings.Contains(ie.Problem, "archived") || !strings.Contains(ie.Accepted, "draw_from") {
 		t.Fatalf("%v", err)
@@ -316,4 +300,21 @@ type listStore struct{ fakeStore }
 
 func (l listStore) List(context.Context, rollout.Filter) (rollout.Page, error) {
 	return rollout.Page{Sessions: []rollout.Session{l.s}}, nil
+}
+
+// newOutsideManager is a Manager whose Codex store holds s, a session started outside the
+// server, working in a fresh directory.
+func newOutsideManager(t *testing.T, s rollout.Session) (*Manager, *fakeRunner) {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := memory.Open(t.Context(), filepath.Join(t.TempDir(), "memory.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Directory = dir
+	r := &fakeRunner{}
+	m := NewManager(Config{DefaultDir: dir}, Deps{Runner: r, OpenMemory: func(context.Context) (Memory, error) { return st, nil },
+		Codex: fakeStore{s}})
+	t.Cleanup(m.Close)
+	return m, r
 }
