@@ -64,6 +64,9 @@ type Input struct {
 	Feature        string   `json:"feature,omitempty"`   // module/feature label; inferred when ""
 	ConversationID string   `json:"conversation_id,omitempty"`
 	Relation       Relation `json:"relation,omitempty"`
+	// ProjectRoot is the top of the project Directory lies in (its git work tree), or ""
+	// when unknown. The root names no module: sessions that only share it share nothing.
+	ProjectRoot string `json:"project_root,omitempty"`
 }
 
 // Past is one session in memory. One entry per session is expected; several entries
@@ -74,9 +77,11 @@ type Past struct {
 	ConversationID string    `json:"conversation_id,omitempty"` // "" for sessions started outside the server
 	Directory      string    `json:"directory,omitempty"`
 	Feature        string    `json:"feature,omitempty"`
-	Task           string    `json:"task,omitempty"` // the latest run's task
+	Task           string    `json:"task,omitempty"`       // the latest run's task
+	FirstTask      string    `json:"first_task,omitempty"` // the first run's, when it differs: what the session is about
 	Purpose        string    `json:"purpose,omitempty"`
-	Context        string    `json:"context,omitempty"`
+	Context        string    `json:"context,omitempty"` // may hold @{...} file patterns
+	Files          []string  `json:"files,omitempty"`   // files its runs changed (absolute, or relative to Directory)
 	LastMessage    string    `json:"last_message,omitempty"`
 	Status         string    `json:"status,omitempty"` // completed, failed, running, cancelled, timed_out, interrupted
 	StartedAt      time.Time `json:"started_at"`
@@ -102,15 +107,23 @@ type Step struct {
 
 // Candidate is a scored session, best first in Decision.Candidates.
 type Candidate struct {
-	SessionID      string    `json:"session_id"`
-	Score          float64   `json:"score"`
-	Reasons        []string  `json:"reasons"`
+	SessionID string   `json:"session_id"`
+	Score     float64  `json:"score"`
+	Reasons   []string `json:"reasons"`
+	// Breakdown is the score, signal by signal: the sum of the contributions is Score.
+	Breakdown      []Contribution `json:"breakdown,omitempty"`
 	Directory      string    `json:"directory,omitempty"`
 	Feature        string    `json:"feature,omitempty"`
 	Task           string    `json:"task,omitempty"`
 	Status         string    `json:"status,omitempty"`
 	ConversationID string    `json:"conversation_id,omitempty"`
 	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// Contribution is one signal's part of a candidate's score.
+type Contribution struct {
+	Signal string  `json:"signal"` // a name from the weights table, e.g. "same_directory"
+	Value  float64 `json:"value"`
 }
 
 // Decision is the outcome of the tree.
