@@ -112,12 +112,12 @@ type Candidate struct {
 	Reasons   []string `json:"reasons"`
 	// Breakdown is the score, signal by signal: the sum of the contributions is Score.
 	Breakdown      []Contribution `json:"breakdown,omitempty"`
-	Directory      string    `json:"directory,omitempty"`
-	Feature        string    `json:"feature,omitempty"`
-	Task           string    `json:"task,omitempty"`
-	Status         string    `json:"status,omitempty"`
-	ConversationID string    `json:"conversation_id,omitempty"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	Directory      string         `json:"directory,omitempty"`
+	Feature        string         `json:"feature,omitempty"`
+	Task           string         `json:"task,omitempty"`
+	Status         string         `json:"status,omitempty"`
+	ConversationID string         `json:"conversation_id,omitempty"`
+	UpdatedAt      time.Time      `json:"updated_at"`
 }
 
 // Contribution is one signal's part of a candidate's score.
