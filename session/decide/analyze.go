@@ -208,7 +208,7 @@ func (a *analysis) match(s string, path bool) uint64 {
 		}
 		st2 := stemBytes(buf[:l])
 		for _, f := range a.forms {
-			if f.s[0] == st2[0] && mask&(1<<f.id) == 0 && stemMatch(st2, f.s) {
+			if mask&(1<<f.id) == 0 && f.s == st2 {
 				mask |= 1 << f.id
 			}
 		}

@@ -270,47 +270,6 @@ func findPhrases(text string, list []string) []string {
 	return out
 }
 
-// stem strips the commonest English suffixes so that "endpoints", "endpoint" and
-// "caching", "cache" compare equal under stemMatch.
-func stem(w string) string {
-	b := []byte(w)
-	return string(stemBytes(b))
-}
-
-func stemBytes(b []byte) []byte {
-	n := len(b)
-	switch {
-	case n > 5 && b[n-3] == 'i' && b[n-2] == 'n' && b[n-1] == 'g':
-		return b[:n-3]
-	case n > 4 && b[n-3] == 'i' && b[n-2] == 'e' && b[n-1] == 's':
-		b[n-3] = 'y'
-		return b[:n-2]
-	case n > 4 && b[n-2] == 'e' && b[n-1] == 'd':
-		return b[:n-2]
-	case n > 3 && b[n-1] == 's' && b[n-2] != 's' && b[n-2] != 'u' && b[n-2] != 'i':
-		return b[:n-1]
-	}
-	return b
-}
-
-// stemMatch: equal, or one a prefix of the other (at least 4 letters), or a long
-// common prefix ("validate"/"validation").
-func stemMatch(w []byte, f string) bool {
-	lw, lf := len(w), len(f)
-	if lw == lf {
-		return string(w) == f
-	}
-	short := min(lw, lf)
-	if short < 4 {
-		return false
-	}
-	cp := 0
-	for cp < short && w[cp] == f[cp] {
-		cp++
-	}
-	return cp == short || cp >= 6 && cp*4 >= short*3
-}
-
 // detectPhase reads the lifecycle phase of a task from its words: a leading verb
 // ("Analyze", "Verify") decides; after a carrier verb ("Add", "Generate", "Implement")
 // the object decides ("Add regression tests" → test, "Implement fix" → fix), else

@@ -1,0 +1,56 @@
+package decide
+
+import (
+	"sync"
+
+	"github.com/kljensen/snowball/english"
+)
+
+// Words are compared by their Snowball (Porter2) stems, whole: "caching" and "cache"
+// are one word, "auth" and "author" are not. A shared prefix is never a match.
+//
+// Stemming is the costly part of reading memory, and a project's vocabulary is small,
+// so stems are kept in one process-wide table; past stemCacheMax words, new ones are
+// stemmed each time rather than stored.
+const stemCacheMax = 1 << 16
+
+var stems = struct {
+	sync.RWMutex
+	m map[string]string
+}{m: make(map[string]string, 1024)}
+
+// stem returns the stem of a lower-case word.
+func stem(w string) string {
+	stems.RLock()
+	s, ok := stems.m[w]
+	stems.RUnlock()
+	if ok {
+		return s
+	}
+	return stemNew(w)
+}
+
+// stemBytes is stem for a lower-case word in a scratch buffer; it allocates only the
+// first time a word is seen.
+func stemBytes(b []byte) string {
+	stems.RLock()
+	s, ok := stems.m[string(b)] // no allocation: the compiler looks up without a copy
+	stems.RUnlock()
+	if ok {
+		return s
+	}
+	return stemNew(string(b))
+}
+
+func stemNew(w string) string {
+	s := w
+	if len(w) > 2 {
+		s = english.Stem(w, true)
+	}
+	stems.Lock()
+	if len(stems.m) < stemCacheMax {
+		stems.m[w] = s
+	}
+	stems.Unlock()
+	return s
+}
