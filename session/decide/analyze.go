@@ -26,6 +26,8 @@ type taskArea struct {
 // analysis is everything Decide needs from the task, computed once.
 type analysis struct {
 	dir      string
+	root     string // the project root ("" when unknown)
+	atRoot   bool   // dir is the project root: it names no module
 	patterns []pattern
 	areas    []taskArea // the task's @{} patterns as paths (under dir when it is known)
 	label    string
@@ -36,6 +38,9 @@ type analysis struct {
 	forms  []form
 	subj   uint64 // term ids that are not aspects
 	inTask uint64 // term ids that occur in the task itself
+	// qualifier: task terms that qualify an aspect ("API" documentation) or are
+	// placeholders ("X"): not a subject of their own
+	qualifier uint64
 	filter [64]uint64
 
 	phase   phase
@@ -48,7 +53,8 @@ type analysis struct {
 func fkey(b0, b1 byte) uint { return (uint(b0)*131 + uint(b1)) & 4095 }
 
 func analyzeInput(in *Input) *analysis {
-	a := &analysis{dir: cleanDir(in.Directory)}
+	a := &analysis{dir: cleanDir(in.Directory), root: cleanDir(in.ProjectRoot)}
+	a.atRoot = a.dir != "" && a.dir == a.root
 	a.relationContinues = in.Relation == RelationExtends || in.Relation == RelationNeedsContext
 	task := tokenize(in.Task, false)
 	purpose := tokenize(in.Purpose, false)
@@ -63,7 +69,7 @@ func analyzeInput(in *Input) *analysis {
 	}
 	if f := strings.TrimSpace(in.Feature); f != "" {
 		a.label, a.labelSrc = strings.ToLower(f), srcExplicit
-	} else if f := dirFeature(a.dir); f != "" {
+	} else if f := dirFeature(a.dir); f != "" && !a.atRoot {
 		a.label, a.labelSrc = f, srcDir
 	} else {
 		for _, p := range a.patterns {
@@ -78,7 +84,9 @@ func analyzeInput(in *Input) *analysis {
 			}
 		}
 	}
-	a.hasArea = a.dir != "" || len(a.areas) > 0 || a.labelSrc == srcExplicit
+	// The project root is where the work is, not what module: at the root only
+	// patterns, files, a label or the subject say which module a task is in.
+	a.hasArea = a.dir != "" && !a.atRoot || len(a.areas) > 0 || a.labelSrc == srcExplicit
 
 	a.phase, a.phaseOf = detectPhase(task), "task"
 	if a.phase == phUnknown {
@@ -87,15 +95,25 @@ func analyzeInput(in *Input) *analysis {
 
 	ids := map[string]uint8{}
 	add := func(toks []token, weight float64) {
-		isTask := weight == 2
-		for _, t := range toks {
+		isTask := weight == weights.TermTask
+		for i, t := range toks {
 			if !isTermWord(t) {
 				continue
 			}
 			aspect := lexicon[t.low]&wAspect != 0
+			// "API documentation", "integration tests", "component B": a word that
+			// qualifies an aspect, or a one-letter placeholder, does not give the task
+			// a subject of its own that would unbind a lifecycle follow-up.
+			if isTask && !aspect && (t.ident || i+1 < len(toks) && lexicon[toks[i+1].low]&wAspect != 0) {
+				defer func(st string) {
+					if id, ok := ids[st]; ok {
+						a.qualifier |= 1 << id
+					}
+				}(t.stem)
+			}
 			w := weight
 			if aspect {
-				w /= 2
+				w *= weights.AspectFactor
 			}
 			if id, ok := ids[t.stem]; ok {
 				a.terms[id].weight = max(a.terms[id].weight, w)
@@ -126,10 +144,10 @@ func analyzeInput(in *Input) *analysis {
 			}
 		}
 	}
-	add(task, 2)
-	add(purpose, 1.5)
-	add(ctx, 1.5)
-	add(exp, 1)
+	add(task, weights.TermTask)
+	add(purpose, weights.TermPurpose)
+	add(ctx, weights.TermContext)
+	add(exp, weights.TermExpected)
 
 	all := norm(task) + norm(purpose) + norm(ctx) + norm(exp)
 	taskPurpose := norm(task) + norm(purpose)
@@ -137,8 +155,21 @@ func analyzeInput(in *Input) *analysis {
 	a.weak = findPhrases(all, backWeak)
 	for _, toks := range [][]token{task, purpose, ctx} {
 		a.weak = append(a.weak, demonstratives(toks)...)
+		a.back = append(a.back, pastReferences(toks)...)
 	}
-	a.cross = findPhrases(all, crossConv)
+	// Time words and "we worked on" place the work in the past: they point back, and
+	// let other conversations' sessions count.
+	a.cross = append(findPhrases(all, timeWords), findPhrases(all, resumeWords)...)
+	for _, p := range a.back {
+		if !contains(a.cross, p) && (strings.HasPrefix(p, "we ") || strings.HasPrefix(p, "you ")) {
+			a.cross = append(a.cross, p)
+		}
+	}
+	for _, p := range findPhrases(all, timeWords) {
+		if !contains(a.back, p) {
+			a.back = append(a.back, p)
+		}
+	}
 	a.fresh = findPhrases(all, freshWords)
 	a.unrelated = findPhrases(all, unrelatedWords)
 	a.alt = findPhrases(all, altWords)
@@ -149,6 +180,9 @@ func analyzeInput(in *Input) *analysis {
 
 // namesSubject: the task itself (not its context) names what it is about.
 func (a *analysis) namesSubject() bool { return a.subj&a.inTask != 0 }
+
+// ownSubject: the task's own subject words, qualifiers of aspects and placeholders left out.
+func (a *analysis) ownSubject() uint64 { return a.subj & a.inTask &^ a.qualifier }
 
 func (a *analysis) addForm(s string, id uint8) {
 	if s == "" {
@@ -216,6 +250,15 @@ func (a *analysis) match(s string, path bool) uint64 {
 	return mask
 }
 
+// matchDir matches the words of a path; below the project root only, since every
+// session of the project shares the root's name.
+func (a *analysis) matchDir(p string) uint64 {
+	if a.root != "" && len(p) >= len(a.root) && p[:len(a.root)] == a.root && (len(p) == len(a.root) || p[len(a.root)] == '/') {
+		p = p[len(a.root):]
+	}
+	return a.match(p, true)
+}
+
 // words lists the task words in mask, for evidence.
 func (a *analysis) words(mask uint64) []string {
 	var out []string
@@ -225,4 +268,13 @@ func (a *analysis) words(mask uint64) []string {
 		}
 	}
 	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

@@ -93,7 +93,7 @@ func taskFeature(toks []token) string {
 	for _, t := range toks {
 		if isTermWord(t) && lexicon[t.low]&wAspect == 0 {
 			w := t.low
-			if canon := canonical(w); canon != "" {
+			if canon := lex.CanonicalOf[w]; canon != "" {
 				w = canon
 			}
 			parts = append(parts, w)
@@ -107,17 +107,6 @@ func taskFeature(toks []token) string {
 		}
 	}
 	return strings.Join(parts, "-")
-}
-
-// canonical maps the first word of a synonym group to it ("authentication" → "auth").
-func canonical(w string) string {
-	switch w {
-	case "authentication", "authenticate", "authorization", "authorize", "authn", "authz":
-		return "auth"
-	case "database", "databases":
-		return "db"
-	}
-	return ""
 }
 
 // isTermWord: a word that can identify work (not a function word, verb, vague noun or number).
@@ -235,6 +224,7 @@ const (
 	relInputInside                 // the task's directory is inside the session's
 	relSessionInside               // the session's directory is inside the task's
 	relDifferent                   // neither contains the other
+	relProject                     // one of them is the project root: the same project, no module in common
 )
 
 // relate compares the task's directory with a session's (both cleaned). It does not

@@ -1,6 +1,7 @@
 package decide
 
 import (
+	"math"
 	"math/bits"
 	"sort"
 	"strings"
@@ -15,6 +16,7 @@ const (
 	maxCrossText = 1024 // other conversations' sessions read when the task explicitly continues earlier work
 	maxNearText  = 128  // other conversations' sessions in the same area, read to list as candidates
 	maxMsgBytes  = 512  // of a session's last message
+	maxFiles     = 64   // of a session's changed files
 	topK         = 8
 )
 
@@ -26,7 +28,7 @@ type cand struct {
 	eligible bool // can be "the previous Codex task"
 	rel      dirRel
 	area     areaHit // file patterns / directories overlap
-	feat     int8    // 2 label match (module-naming labels), 1 weak match, -1 conflict
+	feat     int8    // 2 label match (module-naming labels), 1 weak match, -1 conflict, -2 conflict with the caller's feature
 	prim     uint64  // task words found in the session's task, feature or directory
 	sec      uint64  // … in its purpose or context
 	msg      uint64  // … in its last message
@@ -47,6 +49,9 @@ func (c *cand) subjectEvidence(a *analysis) bool { return c.subjects(a) != 0 || 
 
 // related by where the work is: directory, patterns or module label.
 func (c *cand) moduleEvidence() bool {
+	if c.feat == -2 {
+		return c.area.kind != 0 // the caller's different feature outranks a shared directory
+	}
 	return c.rel == relSame || c.rel == relInputInside || c.area.kind != 0 || c.feat == 2
 }
 
@@ -60,65 +65,88 @@ func (c *cand) termScore(a *analysis) float64 {
 		w := a.terms[id].weight
 		switch {
 		case c.prim&bit != 0:
-			s += w
+			s += weights.InPrimary * w
 		case c.sec&bit != 0:
-			s += 0.75 * w
+			s += weights.InSecondary * w
 		default:
-			s += 0.4 * w
+			s += weights.InMessage * w
 		}
 	}
-	return min(s, 6)
+	return min(s, weights.TermCap)
 }
 
-func (c *cand) compute(a *analysis) {
+// compute scores c; with rec non-nil it also records each signal's contribution (only
+// for the few candidates reported: scoring runs over every session read).
+func (c *cand) compute(a *analysis, rec *[]Contribution) {
 	s := 0.0
+	add := func(signal string, v float64) {
+		if v == 0 {
+			return
+		}
+		s += v
+		if rec != nil {
+			*rec = append(*rec, Contribution{Signal: signal, Value: round2(v)})
+		}
+	}
 	if c.inConv {
-		s++
+		add("conversation", weights.SameConversation)
 	}
 	switch c.rel {
 	case relSame:
-		s += 1.5
+		add("directory", weights.SameDirectory)
 	case relInputInside:
-		s += 1.25
+		add("directory", weights.TaskInside)
 	case relSessionInside:
-		s += 0.75
+		add("directory", weights.SessionInside)
+	case relProject:
+		add("directory", weights.SameProject)
 	case relDifferent:
-		s -= 1.5
+		add("directory", weights.DifferentDirectory)
 	}
 	if c.area.kind != 0 {
-		s += 1.5
+		add("files", weights.FileOverlap)
 	}
 	switch c.feat {
 	case 2:
-		s += 1.5
+		add("feature", weights.FeatureMatch)
 	case 1:
-		s += 0.5
+		add("feature", weights.FeatureWeak)
 	case -1:
-		s -= 0.75
+		add("feature", weights.FeatureConflict)
+	case -2:
+		add("feature", weights.FeatureConflictExplicit)
 	}
-	s += c.termScore(a)
+	add("subject", c.termScore(a))
 	if c.scanned {
 		switch named := a.subj & a.inTask; {
 		case named != 0 && c.subjects(a)&named == 0:
-			s -= 1.5 // the task itself names things this session does not
+			add("unshared_subject", weights.NamesOther)
 		case a.subj != 0 && c.subjects(a) == 0:
-			s -= 0.5
+			add("unshared_subject", weights.NoSharedSubject)
 		}
 	}
-	s += 1.5 / (1 + c.age.Hours()/6) // minutes ago ≈ 1.5, a day ≈ 0.3, a week ≈ 0.05
+	add("recency", weights.RecencyMax/(1+c.age.Hours()/weights.RecencyHalfLifeHours))
 	if c.recent {
-		s += 0.75
+		add("latest", weights.Latest)
 	}
 	if c.follow {
-		s += 0.5
+		add("lifecycle", weights.Follow)
 	}
 	if len(a.back) > 0 && (c.subjectEvidence(a) || c.recent && !a.namesSubject()) {
-		s++
+		add("back_reference", weights.BackRef)
 	} else if len(a.weak) > 0 && c.subjectEvidence(a) {
-		s += 0.5
+		add("back_reference", weights.WeakRef)
 	}
 	c.score = s
 }
+
+// bound: a lifecycle follow-up belongs to c only when it names no subject of its own
+// ("Add tests") or a subject c shares ("Add tests for the parser" after the parser).
+func (c *cand) bound(a *analysis) bool {
+	return a.ownSubject() == 0 || c.subjects(a)&a.inTask != 0 || c.area.kind != 0
+}
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
 type scanResult struct {
 	top        []cand // eligible, best first, one per session
@@ -232,7 +260,7 @@ const (
 func scanSessions(a *analysis, in *Input, snap *Snapshot) *scanResult {
 	r := &scanResult{}
 	ss := snap.Sessions
-	r.crossOK = len(a.cross) > 0 || in.Relation == RelationExtends || in.Relation == RelationNeedsContext
+	r.crossOK = len(a.cross) > 0 || len(a.back) > 0 || len(a.weak) > 0 || a.relationContinues
 	r.noAreaHint = !a.hasArea && a.subj == 0
 	top := topList{cap: topK}
 	others := topList{cap: 3}
@@ -244,14 +272,9 @@ func scanSessions(a *analysis, in *Input, snap *Snapshot) *scanResult {
 	for i := range ss {
 		s := &ss[i]
 		inConv := in.ConversationID == "" || s.ConversationID == in.ConversationID
-		rel := relUnknown
-		if a.dir != "" && s.Directory != "" {
-			if rel = relate(a.dir, s.Directory); rel == relDifferent && strings.IndexByte(s.Directory, '\\') >= 0 {
-				rel = relate(a.dir, cleanDir(s.Directory))
-			}
-		}
+		rel := a.dirRel(s.Directory)
 		var feat int8
-		if a.label != "" && s.Feature != "" {
+		if a.label != "" && s.Feature != "" && !a.rootLabel(s) {
 			feat = a.featureRel(s.Feature)
 		}
 		mode := modeSkip
@@ -321,7 +344,11 @@ func scanSessions(a *analysis, in *Input, snap *Snapshot) *scanResult {
 			}
 		}
 		if !marked {
-			c := evalSession(a, snap, recentIdx, true, relate(a.dir, sessionDir(&ss[recentIdx])), a.featureRel(ss[recentIdx].Feature), modeFull)
+			var feat int8
+			if !a.rootLabel(&ss[recentIdx]) {
+				feat = a.featureRel(ss[recentIdx].Feature)
+			}
+			c := evalSession(a, snap, recentIdx, true, a.dirRel(ss[recentIdx].Directory), feat, modeFull)
 			c.recent = true
 			top.cap++
 			top.add(c, ss)
@@ -332,8 +359,8 @@ func scanSessions(a *analysis, in *Input, snap *Snapshot) *scanResult {
 		c := &top.items[j]
 		c.age = ageOf(snap.Now, &ss[c.newest]) // a session is as recent as its newest run
 		c.phase = sessionPhase(&ss[c.newest])
-		c.follow = a.phase != phUnknown && a.phase.follows(c.phase)
-		c.compute(a)
+		c.follow = a.phase != phUnknown && a.phase.follows(c.phase) && c.bound(a)
+		c.compute(a, nil)
 	}
 	top.sort()
 	r.top = top.items
@@ -359,6 +386,29 @@ func scanSessions(a *analysis, in *Input, snap *Snapshot) *scanResult {
 	return r
 }
 
+// dirRel relates a session's directory to the task's. Sharing only the project root
+// (one of them is the root) is relProject: the same repository, no module in common.
+func (a *analysis) dirRel(sdir string) dirRel {
+	if a.dir == "" || sdir == "" {
+		return relUnknown
+	}
+	rel := relate(a.dir, sdir)
+	if rel == relDifferent && strings.IndexByte(sdir, '\\') >= 0 {
+		sdir = cleanDir(sdir)
+		rel = relate(a.dir, sdir)
+	}
+	if a.root != "" && rel != relDifferent && (a.atRoot || sdir == a.root) {
+		return relProject
+	}
+	return rel
+}
+
+// rootLabel: the session's feature is only its project root's name (labelled from the
+// directory by an older server): it names no module.
+func (a *analysis) rootLabel(s *Past) bool {
+	return a.root != "" && s.Feature != "" && cleanDir(s.Directory) == a.root && labelMatch(s.Feature, dirFeature(a.root))
+}
+
 func sessionDir(s *Past) string {
 	if strings.IndexByte(s.Directory, '\\') >= 0 {
 		return cleanDir(s.Directory)
@@ -376,6 +426,8 @@ func (a *analysis) featureRel(f string) int8 {
 			return 2
 		}
 		return 1
+	case a.labelSrc == srcExplicit:
+		return -2
 	case a.labelSrc >= srcPattern:
 		return -1
 	}
@@ -391,25 +443,42 @@ func evalSession(a *analysis, snap *Snapshot, i int, inConv bool, rel dirRel, fe
 	switch mode {
 	case modeFull:
 		c.scanned = true
-		c.prim = a.match(s.Task, false) | a.match(s.Feature, true) | a.match(sdir, true)
+		c.prim = a.match(s.Task, false) | a.match(s.FirstTask, false) | a.match(s.Feature, true) | a.matchDir(sdir)
 		c.sec = a.match(s.Purpose, false) | a.match(s.Context, false)
+		for i, f := range s.Files {
+			if i == maxFiles {
+				break
+			}
+			c.sec |= a.matchDir(f)
+		}
 		msg := s.LastMessage
 		if len(msg) > maxMsgBytes {
 			msg = msg[:maxMsgBytes]
 		}
 		c.msg = a.match(msg, false) &^ (c.prim | c.sec)
 		c.area = patternOverlap(a, sdir, s.Context)
+		if c.area.kind == 0 {
+			c.area = fileOverlap(a, sdir, s.Files)
+		}
 	case modeLight:
 		c.scanned = true
-		c.prim = a.match(s.Task, false) | a.match(s.Feature, true) | a.match(sdir, true)
+		c.prim = a.match(s.Task, false) | a.match(s.FirstTask, false) | a.match(s.Feature, true) | a.matchDir(sdir)
+		c.sec = a.match(s.Purpose, false)
 		c.area = patternOverlap(a, sdir, s.Context)
 	}
 	if inConv {
 		c.eligible = true
 	} else {
 		// memory from other conversations counts only when the task explicitly
-		// continues earlier work (or the caller says it relates)
-		c.eligible = mode == modeLight && (c.subjectEvidence(a) || c.moduleEvidence()) && (len(a.cross) > 0 || a.relationContinues)
+		// continues earlier work (or the caller says it relates); a weaker reference back
+		// ("that cache", "still") needs both the subject and the area to match
+		switch {
+		case mode != modeLight:
+		case len(a.cross) > 0 || a.relationContinues:
+			c.eligible = c.subjectEvidence(a) || c.moduleEvidence()
+		case len(a.back) > 0 || len(a.weak) > 0:
+			c.eligible = c.subjects(a)&a.inTask != 0 && c.moduleEvidence()
+		}
 	}
 	switch {
 	case a.hasArea:
@@ -419,7 +488,7 @@ func evalSession(a *analysis, snap *Snapshot, i int, inConv bool, rel dirRel, fe
 	default:
 		c.module = true // the task names no area: the latest one is assumed
 	}
-	c.compute(a)
+	c.compute(a, nil)
 	return c
 }
 
@@ -433,7 +502,7 @@ func sessionPhase(p *Past) phase {
 
 // areaHit records how the task's files and a session's overlap (kind 0: not at all).
 type areaHit struct {
-	kind uint8  // 1 the session ran inside a task pattern, 2 patterns overlap, 3 the task's directory is inside a session pattern
+	kind uint8  // 1 the session ran inside a task pattern, 2 patterns overlap, 3 the task's directory is inside a session pattern, 4 it changed files under a task pattern, 5 … inside the task's directory
 	in   string // the task's pattern, as written
 	sess string // the session's pattern, as written
 }
@@ -446,6 +515,10 @@ func (h areaHit) describe(sdir, dir string) string {
 		return "file patterns overlap: @{" + h.in + "} ~ @{" + h.sess + "}"
 	case 3:
 		return "directory " + dir + " is inside its pattern @{" + h.sess + "}"
+	case 4:
+		return "it changed " + h.sess + ", under task pattern @{" + h.in + "}"
+	case 5:
+		return "it changed " + h.sess + ", inside directory " + dir
 	}
 	return ""
 }
@@ -535,4 +608,33 @@ func hasRun(s, rel string) bool {
 		off = i + 1
 	}
 	return false
+}
+
+// fileOverlap: the session changed files under one of the task's patterns, or inside the
+// task's directory (when that names a module, not just the project root).
+func fileOverlap(a *analysis, sdir string, files []string) areaHit {
+	if len(files) == 0 || len(a.areas) == 0 && (a.dir == "" || a.atRoot) {
+		return areaHit{}
+	}
+	for i, f := range files {
+		if i == maxFiles {
+			break
+		}
+		fv := vpath{sdir, f}
+		if len(f) > 0 && f[0] == '/' || sdir == "" {
+			fv = vpath{"", f}
+		}
+		for _, ar := range a.areas {
+			if !meaningful(ar.v.rel) {
+				continue
+			}
+			if ar.v.dir != "" && fv.dir != "" && within(fv, ar.v) || (ar.v.dir == "" || fv.dir == "") && within(vpath{"", f}, vpath{"", ar.v.rel}) {
+				return areaHit{kind: 4, in: ar.text, sess: f}
+			}
+		}
+		if a.dir != "" && !a.atRoot && fv.dir != "" && within(fv, vpath{a.dir, ""}) && meaningful(a.dir) {
+			return areaHit{kind: 5, sess: f}
+		}
+	}
+	return areaHit{}
 }

@@ -127,8 +127,7 @@ func (w *walker) related(prev *cand) (bool, []string) {
 	// that names nothing ("Continue work") points at the latest session.
 	s.back = len(a.back) > 0 && (prev.subjectEvidence(a) || prev.moduleEvidence() || prev.recent && !a.namesSubject())
 	s.weak = len(a.weak) > 0 && prev.subjectEvidence(a)
-	s.follow = prev.follow && prev.recent && prev.age <= RecentWindow && prev.rel != relDifferent && prev.feat >= 0 &&
-		(a.phase != phContinue || !a.namesSubject() || prev.subjectEvidence(a)) // "continue X" is about X
+	s.follow = prev.follow && prev.recent && prev.age <= RecentWindow && prev.rel != relDifferent && prev.feat >= 0
 	s.alt = len(a.alt) > 0 && (prev.recent || prev.subjectEvidence(a) || prev.moduleEvidence())
 	s.merge = len(r.mergeFrom) >= 2
 	var seen uint64
@@ -157,6 +156,10 @@ func (w *walker) related(prev *cand) (bool, []string) {
 	}
 	if s.weak {
 		ev = append(ev, "the task refers to existing work: "+quote(a.weak))
+	}
+	if !prev.follow && a.phase != phUnknown && a.phase.follows(prev.phase) {
+		ev = append(ev, fmt.Sprintf("lifecycle: it was %s, this task is %s, but the task is about %s, which it does not share: not a follow-up of that work",
+			prev.phase, a.phase, quote(a.words(a.subj&a.inTask))))
 	}
 	if prev.follow {
 		lc := fmt.Sprintf("lifecycle: it was %s (%q), this task is %s (%q)", prev.phase, w.taskOf(prev), a.phase, w.in.Task)
@@ -614,7 +617,7 @@ func (w *walker) whereEvidence(c *cand) []string {
 	switch c.feat {
 	case 2, 1:
 		out = append(out, fmt.Sprintf("feature %q matches this task's (from %s)", p.Feature, a.labelSrc))
-	case -1:
+	case -1, -2:
 		out = append(out, fmt.Sprintf("feature %q (%s) differs from its %q", a.label, a.labelSrc, p.Feature))
 	}
 	return out

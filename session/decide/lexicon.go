@@ -1,0 +1,228 @@
+package decide
+
+import "strings"
+
+// The lexicon: every word and phrase the decision reads meaning from, one list per
+// role. Code never names a word; a new word is a line here. Lists are space-separated
+// words, or phrases separated by commas (matched as whole words, lower case).
+// TestLexiconRoles checks that no entry sits in two roles that contradict each other.
+var lex = struct {
+	// Word classes (a word may be in several, except where the test forbids it).
+	Stop    string // function words: never a subject
+	Generic string // too vague to say what the work is about ("feature", "thing")
+	Verbs   string // action verbs besides the lifecycle ones: they say what to do, not what about
+	Aspects string // what kind of work, not what it is about ("tests", "validation"): weak subjects
+
+	// Lifecycle (the seed's cycles). Lead verbs: a task starting with one is in that phase.
+	// Carriers ("add", "create") defer to the object: "Add tests" is a test task.
+	Lead          map[phase]string
+	Carriers      map[phase]string
+	ObjectPhase   map[phase]string
+	ObjectOrder   []phase  // when the object names several phases, the first listed wins
+	Synonyms      []string // groups of words for one thing (compared by stem)
+	CanonicalOf   map[string]string
+	ArtifactNouns string // "that schema", "those changes": a demonstrative before one points back
+
+	// Phrases.
+	Back        string // points back at earlier work, and lets other conversations' work count
+	Weak        string // refers to existing work, weaker: needs shared subject words to count
+	We          string // "we"/"you" + a past verb: "we worked on", "you built"
+	PastVerbs   string // … the verbs of We, as single words
+	Time        string // time words that place the work in the past ("last week")
+	Resume      string // explicitly carries on earlier work: lets other conversations' work count
+	Fresh       string // asks for a clean start
+	Unrelated   string // says the task is unrelated to earlier work
+	Alternative string // replaces or redoes work another way (Session Branch)
+	Join        string // brings several pieces of work together (Session Merge)
+	Enhance     string // says it builds on earlier work
+}{
+	Stop: `a an the and or but nor for to of in on at by with without from into onto as is are be been
+		being was were it its this that these those there here then than so if else when while all any each every some
+		more most no not only own such too very can will just should would could may might must shall do does did done
+		have has had i we you he she they me us our your my their them what which who whom how why where up down out
+		over under again also via per about after before between both during through please etc eg ie let lets now
+		next one two three based using use used well like want need needs needed make sure still anymore pls plz thanks
+		hey ok okay maybe really actually already instead rather lot bit little quick quickly asap kindly`,
+	Generic: `feature features module modules system systems logic code implementation implementations
+		functionality function functions basic complete comprehensive full existing previous prior current session
+		sessions memory work task tasks approach project projects src lib file files pattern patterns best practice
+		practices main new old different other another same robust proper simple initial first second last final
+		thing things stuff part parts step steps phase foundation structure codebase repo repository change changes
+		flow details case cases edge path paths percent support context result results output version level
+		established following follow maintain consistent consistency earlier yesterday today continue continuing
+		independent unrelated separate fresh start scratch alternative alternatively way ways everything something
+		idea option options quality good better high low standard standards across entire whole week weeks day days
+		morning night time times ago together piece pieces bits way`,
+	Verbs: `keep get put update updates updated modify handle allow enable provide include produce try trying
+		combine merge unify wire connect consolidate integrate integrating bump
+		replace replacing swap switch scrap ditch drop redo rewrite reimplement redesign rework swap move change
+		worked wrote built started finished made did set began got looked`,
+	Aspects: `test tests testing coverage regression spec specs unit e2e doc docs documentation
+		readme docstring docstrings changelog example examples usage validation validations validate error errors
+		handling logging security performance bug bugs fix fixes refactoring verification guide warning warnings
+		perf speed faster slow slower flaky crash crashes`,
+
+	Lead: map[phase]string{
+		phAnalyze:  "analyze analyse identify investigate diagnose review audit inspect explore examine assess reproduce trace",
+		phPlan:     "plan design outline propose architect sketch",
+		phFix:      "fix repair resolve patch debug correct address hotfix",
+		phRefactor: "refactor restructure reorganize simplify cleanup clean rename extract modularize decouple split",
+		phEnhance:  "enhance extend improve optimize optimise harden augment expand polish refine secure upgrade tune validate speed",
+		phTest:     "test cover",
+		phVerify:   "verify check confirm ensure",
+		phDocument: "document describe annotate",
+		phContinue: "continue resume finish",
+	},
+	Carriers: map[phase]string{
+		phImplement: "create implement build develop write generate make setup establish scaffold produce port migrate execute apply perform run",
+		phEnhance:   "add introduce",
+	},
+	ObjectPhase: map[phase]string{
+		phTest:      "test tests testing coverage regression spec specs unittest unittests e2e",
+		phDocument:  "doc docs documentation readme docstring docstrings changelog guide",
+		phFix:       "fix fixes bugfix hotfix",
+		phRefactor:  "refactoring refactor",
+		phAnalyze:   "analysis",
+		phPlan:      "plan",
+		phEnhance:   "validation validations caching logging error errors retry retries pagination enhancement improvement security",
+		phImplement: "implementation foundation",
+	},
+	ObjectOrder: []phase{phTest, phDocument, phFix, phRefactor, phAnalyze, phPlan, phEnhance, phImplement},
+	Synonyms: []string{
+		"auth authentication authenticate authorization authorize authn authz login signin",
+		"db database databases schema sql",
+		"doc docs documentation document readme",
+		"test tests testing spec specs",
+		"api endpoint endpoints route routes",
+		"ci pipeline workflow workflows",
+		"ui frontend",
+		"signup registration register",
+		"mailer email emails mail",
+		"jwt token tokens",
+	},
+	CanonicalOf: map[string]string{
+		"authentication": "auth", "authenticate": "auth", "authorization": "auth", "authorize": "auth",
+		"authn": "auth", "authz": "auth", "database": "db", "databases": "db",
+	},
+	ArtifactNouns: `schema table tables endpoint endpoints api module feature function code fix change changes
+		implementation component components service class file files model migration bug work design middleware
+		handler page query script job pipeline screen view widget stuff thing`,
+
+	Back: `previous, prior, from current session, current session, from session, from the session, session memory,
+		you just, just created, just added, just built, just implemented, just wrote, just did, just made, continue,
+		continuing, resume, earlier, yesterday, last time, left off, pick up, picking up, so far, from previous work,
+		carry on, keep working, where we were, where we stopped, as discussed, we discussed, you did, we did`,
+	Weak: `existing, established, same feature, same module, same endpoint, the fix, tests for, following,
+		consistent with, already, as before, again, still, anymore, no longer, keeps, regressed, the one we, the one you`,
+	We:        `we, you, i`,
+	PastVerbs: `worked did made wrote built started added created implemented fixed set began put got had wired shipped designed refactored`,
+	Time: `yesterday, last week, last night, last time, earlier today, other day, this morning, days ago, a week ago,
+		previous session, previous conversation, earlier session, before the restart, last sprint, on monday,
+		on tuesday, on wednesday, on thursday, on friday, over the weekend, the other week`,
+	Resume: `continue, continuing, resume, pick up, picking up, left off, carry on, keep working, where we were,
+		where we stopped`,
+	Fresh: `fresh start, start fresh, from scratch, start over, clean slate, new session, fresh session,
+		fresh context, without previous context, ignore previous, blank slate`,
+	Unrelated: `unrelated, new independent, independent task, independent feature, separate task, different feature,
+		different module, different area, not related, something else, switching gears, switch gears, change of topic,
+		different topic, side task, another project, separate project, on another note`,
+	Alternative: `alternative approach, alternative implementation, an alternative, try approach, try another, try a different,
+		different approach, another approach, other approach, alternatively, experiment with, instead, rather than,
+		in place of, replace, replacing, swap, swap out, switch to, switch from, scrap, ditch, throw away, throw out,
+		redo, rewrite, reimplement, re implement, another way, different way, other way, second attempt, a new approach,
+		rework it, redesign`,
+	Join: `integrate, integrating, integration, combine, combining, merge, merging, unify, wire, wiring, wire up,
+		hook up, hook into, connect, connecting, plug into, tie together, tie into, link up, glue, consolidate,
+		together, into one, end to end`,
+	Enhance: `enhance, enhancement, extend, improve, improvement, optimize, harden, augment, expand, refine, polish,
+		build on, on top of, continue, finish, take further, take it further, go further, next step, next steps`,
+}
+
+// phrases splits a comma-separated list into normalized phrases.
+func phrases(list string) []string {
+	var out []string
+	for _, p := range strings.Split(list, ",") {
+		if p = strings.Join(strings.Fields(p), " "); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Word classes, built from lex.
+const (
+	wStop    uint8 = 1 << iota // function words: never a term
+	wGeneric                   // too vague to identify work ("feature", "implementation")
+	wVerb                      // action verbs: they give the phase, not the subject
+	wAspect                    // phase/aspect nouns ("tests", "validation"): weak terms
+)
+
+var (
+	lexicon      = map[string]uint8{}
+	leadVerbs    = map[string]phase{} // a task that starts with one of these is in that phase
+	carrierVerb  = map[string]phase{} // "add", "create": the object decides, else this default
+	nounPhase    = map[string]phase{} // object nouns that reveal the phase ("tests", "docs", "fix")
+	synonyms     = map[string][]string{}
+	pastVerbs    = map[string]bool{}
+	weWords      = map[string]bool{}
+	artifactNoun = map[string]bool{}
+
+	backStrong, backWeak, timeWords, resumeWords, freshWords, unrelatedWords, altWords, mergeWords, enhanceWords []string
+)
+
+func init() {
+	addWords := func(flag uint8, words string) {
+		for _, w := range strings.Fields(words) {
+			lexicon[w] |= flag
+		}
+	}
+	addWords(wStop, lex.Stop)
+	addWords(wGeneric, lex.Generic)
+	addWords(wVerb, lex.Verbs)
+	addWords(wAspect, lex.Aspects)
+	for p, ws := range lex.Lead {
+		for _, w := range strings.Fields(ws) {
+			leadVerbs[w] = p
+			lexicon[w] |= wVerb
+		}
+	}
+	for p, ws := range lex.Carriers {
+		for _, w := range strings.Fields(ws) {
+			carrierVerb[w] = p
+			lexicon[w] |= wVerb
+		}
+	}
+	for p, ws := range lex.ObjectPhase {
+		for _, w := range strings.Fields(ws) {
+			nounPhase[w] = p
+		}
+	}
+	for _, group := range lex.Synonyms {
+		ws := strings.Fields(group)
+		for _, w := range ws {
+			for _, o := range ws {
+				if o != w {
+					synonyms[w] = append(synonyms[w], stem(o))
+				}
+			}
+		}
+	}
+	for _, w := range strings.Fields(lex.PastVerbs) {
+		pastVerbs[w] = true
+	}
+	for _, w := range phrases(lex.We) {
+		weWords[w] = true
+	}
+	for _, w := range strings.Fields(lex.ArtifactNouns) {
+		artifactNoun[w] = true
+	}
+	backStrong = phrases(lex.Back)
+	backWeak = phrases(lex.Weak)
+	timeWords = phrases(lex.Time)
+	resumeWords = phrases(lex.Resume)
+	freshWords = phrases(lex.Fresh)
+	unrelatedWords = phrases(lex.Unrelated)
+	altWords = phrases(lex.Alternative)
+	mergeWords = phrases(lex.Join)
+	enhanceWords = phrases(lex.Enhance)
+}
