@@ -22,6 +22,9 @@ var lex = struct {
 	Synonyms      []string // groups of words for one thing (compared by stem)
 	CanonicalOf   map[string]string
 	ArtifactNouns string // "that schema", "those changes": a demonstrative before one points back
+	// StemOf overrides Snowball where it merges words of different meaning
+	// ("authorization" and "author" both stem to "author").
+	StemOf map[string]string
 
 	// Phrases.
 	Back        string // points back at earlier work, and lets other conversations' work count
@@ -52,7 +55,7 @@ var lex = struct {
 		established following follow maintain consistent consistency earlier yesterday today continue continuing
 		independent unrelated separate fresh start scratch alternative alternatively way ways everything something
 		idea option options quality good better high low standard standards across entire whole week weeks day days
-		morning night time times ago together piece pieces bits way`,
+		morning night time times ago together piece pieces bits`,
 	Verbs: `keep get put update updates updated modify handle allow enable provide include produce try trying
 		combine merge unify wire connect consolidate integrate integrating bump
 		replace replacing swap switch scrap ditch drop redo rewrite reimplement redesign rework swap move change
@@ -103,6 +106,13 @@ var lex = struct {
 	CanonicalOf: map[string]string{
 		"authentication": "auth", "authenticate": "auth", "authorization": "auth", "authorize": "auth",
 		"authn": "auth", "authz": "auth", "database": "db", "databases": "db",
+	},
+	StemOf: map[string]string{
+		"authorization": "authoriz", "authorizations": "authoriz", "authorize": "authoriz", "authorized": "authoriz",
+		"authorizes": "authoriz", "authorizing": "authoriz", "authorizer": "authoriz",
+		"university": "universit", "universities": "universit", "organization": "organiz", "organizations": "organiz",
+		"organize": "organiz", "experience": "experienc", "experiences": "experienc", "experiment": "experiment",
+		"experiments": "experiment", "experimental": "experiment", "importance": "importanc", "important": "importanc",
 	},
 	ArtifactNouns: `schema table tables endpoint endpoints api module feature function code fix change changes
 		implementation component components service class file files model migration bug work design middleware
@@ -196,6 +206,9 @@ func init() {
 		for _, w := range strings.Fields(ws) {
 			nounPhase[w] = p
 		}
+	}
+	for w, st := range lex.StemOf {
+		stems.m[w] = st
 	}
 	for _, group := range lex.Synonyms {
 		ws := strings.Fields(group)

@@ -2,7 +2,6 @@ package decide
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"time"
 )
@@ -59,15 +58,38 @@ func (w *walker) override(inferred, forced bool, ev []string, what string) (bool
 	return forced, append([]string{note}, ev...)
 }
 
+// run walks the seed's drawing. Each node method answers its question from the
+// signals (computed apart, in analyze and scan), records the step with its evidence and
+// applies the caller's relation where it answers that node.
 func (w *walker) run() Decision {
-	prev := (*cand)(nil)
 	if len(w.r.top) > 0 {
-		prev = &w.r.top[0]
+		w.prev = &w.r.top[0] // "the previous Codex task": the best-matching session
 	}
-	w.prev = prev
-	rel := w.in.Relation
+	prev := w.prev
+	if w.node1Related(prev) {
+		if w.node2Extends(prev) {
+			return w.resume(prev, 2)
+		}
+		if w.node3NeedsContext(prev) {
+			return w.resume(prev, 3)
+		}
+		return w.newSession(3, prev)
+	}
+	if w.node4First() {
+		return w.newSession(4, nil)
+	}
+	m, diff := w.node5Different()
+	if diff {
+		return w.newSession(5, nil)
+	}
+	if w.node6Recent(m) {
+		return w.resume(m, 6)
+	}
+	return w.newSession(6, m)
+}
 
-	// Node 1: is the task related to the previous Codex task?
+func (w *walker) node1Related(prev *cand) bool {
+	rel := w.in.Relation
 	inf, ev := w.related(prev)
 	ans, over := inf, false
 	switch rel {
@@ -86,10 +108,7 @@ func (w *walker) run() Decision {
 		ev = append(ev, fmt.Sprintf("unknown relation %q ignored (want extends, needs_context, independent or alternative)", rel))
 	}
 	w.step(1, QRelated, yn(ans), ev, over)
-	if ans {
-		return w.relatedBranch(prev)
-	}
-	return w.unrelatedBranch()
+	return ans
 }
 
 func (w *walker) related(prev *cand) (bool, []string) {
@@ -202,12 +221,10 @@ func (w *walker) related(prev *cand) (bool, []string) {
 	return ok, ev
 }
 
-func (w *walker) relatedBranch(prev *cand) Decision {
-	rel := w.in.Relation
-	// Node 2: does it extend/enhance the previous implementation?
+func (w *walker) node2Extends(prev *cand) bool {
 	inf, ev := w.extends(prev)
 	ans, over := inf, false
-	switch rel {
+	switch w.in.Relation {
 	case RelationExtends:
 		ans, ev = w.override(inf, true, ev, "extends it")
 		over = true
@@ -219,14 +236,13 @@ func (w *walker) relatedBranch(prev *cand) Decision {
 		over = true
 	}
 	w.step(2, QExtends, yn(ans), ev, over)
-	if ans {
-		return w.resume(prev, 2)
-	}
+	return ans
+}
 
-	// Node 3: does it require the previous context?
-	inf, ev = w.needsContext(prev)
-	ans, over = inf, false
-	switch rel {
+func (w *walker) node3NeedsContext(prev *cand) bool {
+	inf, ev := w.needsContext(prev)
+	ans, over := inf, false
+	switch w.in.Relation {
 	case RelationNeedsContext:
 		ans, ev = w.override(inf, true, ev, "needs its context")
 		over = true
@@ -235,10 +251,7 @@ func (w *walker) relatedBranch(prev *cand) Decision {
 		over = true
 	}
 	w.step(3, QNeedsContext, yn(ans), ev, over)
-	if ans {
-		return w.resume(prev, 3)
-	}
-	return w.newSession(3, prev)
+	return ans
 }
 
 func (w *walker) extends(prev *cand) (bool, []string) {
@@ -311,9 +324,8 @@ func (w *walker) siblingOf(prev *cand) string {
 	return fmt.Sprintf("the task creates %s where %s created %s: a sibling, not a dependency", quote(mine), w.id(prev), quote(theirs))
 }
 
-func (w *walker) unrelatedBranch() Decision {
-	r, ss := w.r, w.snap.Sessions
-	// Node 4: first Codex task in this conversation?
+func (w *walker) node4First() bool {
+	r := w.r
 	var ev []string
 	if w.in.ConversationID == "" {
 		ev = append(ev, "no conversation id given: all of memory counts as this conversation")
@@ -332,12 +344,13 @@ func (w *walker) unrelatedBranch() Decision {
 		ev = append(ev, fmt.Sprintf("%d earlier session(s) in this conversation; the latest is %s, %s ago", r.inConv, w.label(rc), ago(rc.age)))
 	}
 	w.step(4, QFirst, yn(first), ev, false)
-	if first {
-		return w.newSession(4, nil)
-	}
+	return first
+}
 
-	// Node 5: different module/feature area?
-	ev = nil
+// node5Different answers node 5 and returns the session of the task's area it found.
+func (w *walker) node5Different() (*cand, bool) {
+	r, ss := w.r, w.snap.Sessions
+	var ev []string
 	var diff bool
 	m := r.module
 	switch {
@@ -355,12 +368,12 @@ func (w *walker) unrelatedBranch() Decision {
 		ev = append(ev, "this task: "+w.taskArea(), "this conversation's sessions: "+strings.Join(areas, "; "))
 	}
 	w.step(5, QDifferent, yn(diff), ev, false)
-	if diff {
-		return w.newSession(5, nil)
-	}
+	return m, diff
+}
 
-	// Node 6: recent Codex execution on this module in conversation memory?
-	ev = []string{fmt.Sprintf("latest session in this area: %s, last ran %s ago (status %s)", w.label(m), ago(m.age), orDash(ss[m.newest].Status))}
+func (w *walker) node6Recent(m *cand) bool {
+	ss := w.snap.Sessions
+	ev := []string{fmt.Sprintf("latest session in this area: %s, last ran %s ago (status %s)", w.label(m), ago(m.age), orDash(ss[m.newest].Status))}
 	found, over := m.age <= RecentWindow, false
 	if !found {
 		ev = append(ev, fmt.Sprintf("older than %s: not recent", ago(RecentWindow)))
@@ -380,10 +393,7 @@ func (w *walker) unrelatedBranch() Decision {
 		ans = Found
 	}
 	w.step(6, QRecent, ans, ev, over)
-	if found {
-		return w.resume(m, 6)
-	}
-	return w.newSession(6, m)
+	return found
 }
 
 // resume ends the walk on a resume of c, unless c is still running.
@@ -396,22 +406,20 @@ func (w *walker) resume(c *cand, node int) Decision {
 			k++
 		}
 	}
+	w.conf = weights.Base[node]
 	switch node {
-	case 2:
-		w.conf = 0.5 + 0.09*float64(k)
-	case 3:
-		w.conf = 0.45 + 0.09*float64(k)
+	case 2, 3:
+		w.conf += weights.PerSignal * float64(k)
+		if len(s.subj) == 0 && len(s.unmatched) > 0 {
+			w.conf += weights.Unmatched
+		}
 	case 6:
-		w.conf = 0.55
 		if c.age < 2*time.Hour {
-			w.conf += 0.15
+			w.conf += weights.RecentBonus
 		}
 		if c.rel == relSame || c.rel == relInputInside || c.area.kind != 0 {
-			w.conf += 0.1
+			w.conf += weights.SameAreaBonus
 		}
-	}
-	if node != 6 && len(s.subj) == 0 && len(s.unmatched) > 0 {
-		w.conf -= 0.1
 	}
 	d := Decision{Decision: Resume, SessionID: p.SessionID}
 	switch node {
@@ -428,8 +436,8 @@ func (w *walker) resume(c *cand, node int) Decision {
 	// a close runner-up makes the choice less certain
 	if len(w.r.top) > 1 && node != 6 {
 		o := &w.r.top[1]
-		if ss[o.idx].SessionID != p.SessionID && o.score >= 0.85*c.score {
-			w.conf -= 0.15
+		if ss[o.idx].SessionID != p.SessionID && o.score >= weights.RunnerRatio*c.score {
+			w.conf += weights.Runner
 			last := &w.path[len(w.path)-1]
 			last.Evidence = append(last.Evidence, fmt.Sprintf("runner-up %s scores %.2f vs %.2f: the choice is close", w.label(o), o.score, c.score))
 		}
@@ -439,7 +447,7 @@ func (w *walker) resume(c *cand, node int) Decision {
 		last.Evidence = append(last.Evidence, fmt.Sprintf("%s is still running: resuming it now would collide with the running turn — start a new session, or wait for it to finish and resume it", w.id(c)))
 		d.Decision, d.SessionID, d.RunningSessionID = New, "", p.SessionID
 		d.Reason = fmt.Sprintf("New session: %s, the session this task belongs to, is still running, and resuming it now would collide (wait and resume it if its context matters).", w.label(c))
-		w.conf = min(w.conf, 0.5)
+		w.conf = min(w.conf, weights.RunningMax)
 	}
 	return w.finish(d, c)
 }
@@ -451,46 +459,46 @@ func (w *walker) newSession(node int, about *cand) Decision {
 	case 3:
 		switch {
 		case s.merge:
-			w.conf = 0.85
+			w.conf = weights.NewBase["merge"]
 			for _, c := range r.mergeFrom {
 				d.MergeFrom = append(d.MergeFrom, w.snap.Sessions[c.idx].SessionID)
 			}
 			d.Reason = fmt.Sprintf("New session drawing on %s: the task integrates their work (Session Merge).", strings.Join(d.MergeFrom, ", "))
 		case s.alt || w.in.Relation == RelationAlternative:
-			w.conf = 0.85
+			w.conf = weights.NewBase["branch"]
 			d.Reason = fmt.Sprintf("New session: an alternative approach to %s (Session Branch).", w.label(about))
 		case w.sibling != "":
-			w.conf = 0.75
+			w.conf = weights.NewBase["sibling"]
 			d.Reason = fmt.Sprintf("New session: the task creates a sibling of %s's work and needs none of its context.", w.label(about))
 		default:
-			w.conf = 0.6
+			w.conf = weights.NewBase["unneeded"]
 			d.Reason = fmt.Sprintf("New session: related to %s, but it neither extends that work nor needs its context.", w.label(about))
 		}
 	case 4:
-		w.conf = 0.95
+		w.conf = weights.NewBase["first"]
 		d.Reason = "New session: first Codex task in this conversation."
 		if len(r.others) > 0 {
-			w.conf = 0.9
+			w.conf = weights.NewBase["first-others"]
 		}
 	case 5:
-		w.conf = 0.7
+		w.conf = weights.NewBase["area"]
 		for i := range r.top {
 			if r.top[i].inConv && r.top[i].rel == relDifferent {
-				w.conf += 0.1
+				w.conf = weights.NewBase["area-other-directory"]
 				break
 			}
 		}
 		if a.subj != 0 && len(s.subj) == 0 {
-			w.conf += 0.05
+			w.conf += weights.NewBase["area-no-shared-subject"]
 		}
 		d.Reason = "New session: a different module/feature area from this conversation's earlier Codex work."
 	case 6:
-		w.conf = 0.7
+		w.conf = weights.NewBase["not-recent"]
 		if about != nil && about.age > RecentWindow {
-			w.conf = 0.75
+			w.conf = weights.NewBase["stale"]
 		}
 		if w.in.Relation == RelationIndependent || len(a.unrelated) > 0 || len(a.fresh) > 0 {
-			w.conf = 0.85
+			w.conf = weights.NewBase["disowned"]
 		}
 		d.Reason = "New session: no recent Codex work on this area in this conversation to continue."
 	}
@@ -501,15 +509,18 @@ func (w *walker) finish(d Decision, target *cand) Decision {
 	a, r, ss := w.a, w.r, w.snap.Sessions
 	if w.overridden {
 		if w.disagreed {
-			w.conf = 0.75
+			w.conf = weights.Disagreed
 		} else {
-			w.conf = max(w.conf, 0.9)
+			w.conf = max(w.conf, weights.OverriddenMin)
 		}
 		if d.RunningSessionID != "" {
-			w.conf = min(w.conf, 0.5)
+			w.conf = min(w.conf, weights.RunningMax)
 		}
 	}
-	d.Confidence = math.Round(min(max(w.conf, 0.05), 0.99)*100) / 100
+	d.Confidence = round2(min(max(w.conf, weights.ConfidenceMin), weights.ConfidenceMax))
+	if d.Confidence < weights.WeakBelow && !w.overridden {
+		d.Reason += " The evidence is weak: pass relation (extends, needs_context, independent or alternative) to settle it."
+	}
 	d.Path = w.path
 
 	switch {
@@ -530,8 +541,11 @@ func (w *walker) finish(d Decision, target *cand) Decision {
 			return
 		}
 		seen[p.SessionID] = true
+		var parts []Contribution
+		cc := *c
+		cc.compute(a, &parts)
 		d.Candidates = append(d.Candidates, Candidate{
-			SessionID: p.SessionID, Score: math.Round(c.score*100) / 100, Reasons: w.reasons(c),
+			SessionID: p.SessionID, Score: round2(c.score), Reasons: w.reasons(c), Breakdown: parts,
 			Directory: p.Directory, Feature: p.Feature, Task: p.Task, Status: p.Status,
 			ConversationID: p.ConversationID, UpdatedAt: p.UpdatedAt,
 		})
