@@ -41,7 +41,7 @@ type analysis struct {
 	// qualifier: task terms that qualify an aspect ("API" documentation) or are
 	// placeholders ("X"): not a subject of their own
 	qualifier uint64
-	filter [64]uint64
+	filter    [64]uint64
 
 	phase   phase
 	phaseOf string
