@@ -96,8 +96,13 @@ func analyzeInput(in *Input) *analysis {
 	ids := map[string]uint8{}
 	add := func(toks []token, weight float64) {
 		isTask := weight == weights.TermTask
+		first := true // before the first content word
 		for i, t := range toks {
-			if !isTermWord(t) {
+			lead := first
+			if lexicon[t.low]&wStop == 0 {
+				first = false
+			}
+			if !isTermWord(t) && (lead || !nounToo[t.low]) {
 				continue
 			}
 			aspect := lexicon[t.low]&wAspect != 0

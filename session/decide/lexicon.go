@@ -12,6 +12,9 @@ var lex = struct {
 	Generic string // too vague to say what the work is about ("feature", "thing")
 	Verbs   string // action verbs besides the lifecycle ones: they say what to do, not what about
 	Aspects string // what kind of work, not what it is about ("tests", "validation"): weak subjects
+	// NounsToo: verbs that, after the task's first word, are usually things ("the audit
+	// log", "the release build"): there they can be a subject.
+	NounsToo string
 
 	// Lifecycle (the seed's cycles). Lead verbs: a task starting with one is in that phase.
 	// Carriers ("add", "create") defer to the object: "Add tests" is a test task.
@@ -64,6 +67,9 @@ var lex = struct {
 		readme docstring docstrings changelog example examples usage validation validations validate error errors
 		handling logging security performance bug bugs fix fixes refactoring verification guide warning warnings
 		perf speed faster slow slower flaky crash crashes`,
+
+	NounsToo: `audit review design build release trace patch check split setup plan document report profile
+		merge test`,
 
 	Lead: map[phase]string{
 		phAnalyze:  "analyze analyse identify investigate diagnose review audit inspect explore examine assess reproduce trace",
@@ -176,6 +182,7 @@ var (
 	pastVerbs    = map[string]bool{}
 	weWords      = map[string]bool{}
 	artifactNoun = map[string]bool{}
+	nounToo      = map[string]bool{}
 
 	backStrong, backWeak, timeWords, resumeWords, freshWords, unrelatedWords, altWords, mergeWords, enhanceWords []string
 )
@@ -225,6 +232,9 @@ func init() {
 	}
 	for _, w := range phrases(lex.We) {
 		weWords[w] = true
+	}
+	for _, w := range strings.Fields(lex.NounsToo) {
+		nounToo[w] = true
 	}
 	for _, w := range strings.Fields(lex.ArtifactNouns) {
 		artifactNoun[w] = true
