@@ -16,15 +16,24 @@
 //
 // "The previous Codex task" is the best-matching session, not the latest one: with
 // features A and B in flight, "Enhance A" resumes A (the seed's Parallel Session
-// note). Every session is scored on: same conversation; directory (same, nested,
-// different); overlapping @{...} file patterns (static prefixes compared by path
-// component, against directories and other patterns); feature label (given, or
-// InferFeature's); task words shared with the session's task, feature, directory,
-// purpose, context and last message (stemmed, with a few synonyms such as
-// auth/authentication, db/database/schema); words pointing back at earlier work
-// ("previous", "from current session", "you just", "existing", "that schema");
-// lifecycle phase (the seed's cycles implement → enhance → test → document,
-// identify → fix → test → verify, analyze → plan → refactor → test); and recency.
+// note). Every recorded field is evidence, each weighted in one table (weights.go):
+// same conversation; directory (same, nested, different; sharing only the project
+// root is no module in common); overlapping @{...} file patterns and changed files
+// (static prefixes compared by path component); feature label (the caller's outranks
+// a shared directory; a label that is only the repository's name is ignored); task
+// words shared with the session's first and latest task, feature, directory below the
+// root, purpose, context, files and last message; words pointing back at earlier work;
+// lifecycle phase; recency. Candidates carry the score's breakdown by signal.
+//
+// Words are compared by whole Snowball stems ("caching" = "cache", "auth" ≠ "author"),
+// with synonym groups; every word that carries meaning (back-references, time words,
+// alternatives, joins, lifecycle verbs, fresh starts) is in one declarative lexicon
+// (lexicon.go). Structure, not fixed phrases, finds the seed's special cases: a task
+// that names the subjects of two or more sessions with a joining word is a Session
+// Merge; one that replaces or redoes the work another way is a Session Branch; a
+// lifecycle verb follows the latest work only when the task names no subject of its
+// own or one that work shares ("Add tests" → yes; "Bump Node in CI and fix the
+// warnings" after "Implement the tag cloud" → no).
 //
 // How each node is answered:
 //
@@ -35,7 +44,9 @@
 //     components A and B"). no when nothing does, when the task says it is unrelated or
 //     wants a fresh start, or when the session is older than StaleAfter and the task
 //     does not point back. Sessions of other conversations count only when the task
-//     explicitly continues earlier work ("continue", "from yesterday", "resume").
+//     points back at earlier work: explicitly ("continue", "from yesterday", "we worked
+//     on last week") with a subject or area match, or by a weaker reference ("that
+//     cache", "still", "the geocoding work") with both a subject and an area match.
 //     A directory or feature match alone is not a relation between tasks: it is
 //     judged at nodes 5 and 6.
 //  2. yes when the task is a later lifecycle phase of the session's latest run, or says
@@ -49,9 +60,10 @@
 //  4. yes when no session of the conversation is in memory. Without a ConversationID
 //     all of memory counts as the conversation (the CLI case).
 //  5. yes when no session of the conversation is in the task's area: same or enclosing
-//     directory, overlapping patterns, or a matching module label; a task that names no
-//     area is compared by its subject words, and one that names nothing at all is taken
-//     to be in the latest session's area.
+//     directory (not the project root), overlapping patterns or changed files, or a
+//     matching module label; a task that names no area (or only the root) is compared by
+//     its subject words, and one that names nothing at all is taken to be in the latest
+//     session's area.
 //  6. found when the newest session of the conversation in that area ran within
 //     RecentWindow, unless the task disowns earlier work ("unrelated", "fresh start",
 //     relation independent).
@@ -63,10 +75,12 @@
 // A session whose status is "running" is never resumed: when the tree lands on it the
 // decision is "new" and RunningSessionID names it (the caller may wait and resume).
 //
-// Confidence is high when several independent signals agree (shared subject, files,
-// back-reference, lifecycle, area, recency), lower when the answer rests on one weak
-// signal (a bare lifecycle follow-up), when a runner-up is close, when the caller's
-// relation contradicts the evidence (0.75), and at most 0.5 for a running session.
+// Confidence comes from one formula over the weights table: a base per node and kind of
+// answer, plus a step per agreeing signal (shared subject, files, back-reference,
+// lifecycle, area, recency), less for a close runner-up or unmatched subject words;
+// the caller's relation sets it (lower when it contradicts the evidence), a running
+// session caps it. Below weights.WeakBelow the reason says so and that relation would
+// settle it.
 //
 // Cost: linear in len(Snapshot.Sessions), which must be newest first. Every session
 // gets a cheap structural comparison (conversation, directory, feature label); text
