@@ -109,13 +109,7 @@ func analyzeInput(in *Input) *analysis {
 			// "API documentation", "integration tests", "component B": a word that
 			// qualifies an aspect, or a one-letter placeholder, does not give the task
 			// a subject of its own that would unbind a lifecycle follow-up.
-			if isTask && !aspect && (t.ident || i+1 < len(toks) && lexicon[toks[i+1].low]&wAspect != 0) {
-				defer func(st string) {
-					if id, ok := ids[st]; ok {
-						a.qualifier |= 1 << id
-					}
-				}(t.stem)
-			}
+			qualifies := isTask && !aspect && (t.ident || i+1 < len(toks) && lexicon[toks[i+1].low]&wAspect != 0)
 			w := weight
 			if aspect {
 				w *= weights.AspectFactor
@@ -124,6 +118,9 @@ func analyzeInput(in *Input) *analysis {
 				a.terms[id].weight = max(a.terms[id].weight, w)
 				if isTask {
 					a.inTask |= 1 << id
+				}
+				if qualifies {
+					a.qualifier |= 1 << id
 				}
 				continue
 			}
@@ -138,6 +135,9 @@ func analyzeInput(in *Input) *analysis {
 			}
 			if isTask {
 				a.inTask |= 1 << id
+			}
+			if qualifies {
+				a.qualifier |= 1 << id
 			}
 			a.addForm(t.stem, id)
 			syn := synonyms[t.low]

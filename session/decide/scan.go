@@ -260,7 +260,9 @@ const (
 func scanSessions(a *analysis, in *Input, snap *Snapshot) *scanResult {
 	r := &scanResult{}
 	ss := snap.Sessions
-	r.crossOK = len(a.cross) > 0 || len(a.back) > 0 || len(a.weak) > 0 || a.relationContinues
+	// An explicit continuation reads other conversations widely; a weaker reference back
+	// reaches only their sessions in the task's area (read as "near" below).
+	r.crossOK = len(a.cross) > 0 || a.relationContinues
 	r.noAreaHint = !a.hasArea && a.subj == 0
 	top := topList{cap: topK}
 	others := topList{cap: 3}
