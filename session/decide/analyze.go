@@ -47,7 +47,8 @@ type analysis struct {
 	phaseOf string
 
 	back, weak, cross, fresh, unrelated, alt, merge, enhance []string
-	relationContinues                                        bool // the caller's relation says the task continues earlier work
+	latest                                                   []string // points at the latest work of this conversation
+	relationContinues                                        bool     // the caller's relation says the task continues earlier work
 }
 
 func fkey(b0, b1 byte) uint { return (uint(b0)*131 + uint(b1)) & 4095 }
@@ -109,7 +110,9 @@ func analyzeInput(in *Input) *analysis {
 			// "API documentation", "integration tests", "component B": a word that
 			// qualifies an aspect, or a one-letter placeholder, does not give the task
 			// a subject of its own that would unbind a lifecycle follow-up.
-			qualifies := isTask && !aspect && (t.ident || i+1 < len(toks) && lexicon[toks[i+1].low]&wAspect != 0)
+			// Only the task's first clause says what it is about: "Plan the refactor. Small
+			// steps" is about the refactor.
+			qualifies := isTask && !aspect && (t.ident || t.clause > 0 || i+1 < len(toks) && lexicon[toks[i+1].low]&wAspect != 0)
 			w := weight
 			if aspect {
 				w *= weights.AspectFactor
@@ -178,6 +181,20 @@ func analyzeInput(in *Input) *analysis {
 	a.fresh = findPhrases(all, freshWords)
 	a.unrelated = findPhrases(all, unrelatedWords)
 	a.alt = findPhrases(all, altWords)
+	for _, toks := range [][]token{task, purpose} {
+		for _, p := range otherApproach(toks) {
+			if !contains(a.alt, p) {
+				a.alt = append(a.alt, p)
+			}
+		}
+	}
+	if in := findPhrases(all, insteadWords); len(in) > 0 && len(findPhrases(all, approachVerbs)) > 0 {
+		a.alt = append(a.alt, in...)
+	}
+	a.latest = latestReferences(task, all)
+	if len(a.latest) == 0 {
+		a.latest = latestReferences(purpose, all)
+	}
 	a.merge = findPhrases(taskPurpose, mergeWords)
 	a.enhance = findPhrases(taskPurpose, enhanceWords)
 	return a

@@ -38,9 +38,17 @@ var lex = struct {
 	Resume      string // explicitly carries on earlier work: lets other conversations' work count
 	Fresh       string // asks for a clean start
 	Unrelated   string // says the task is unrelated to earlier work
+	Latest      string // points at the work just done in this conversation ("you just", "your fix")
 	Alternative string // replaces or redoes work another way (Session Branch)
-	Join        string // brings several pieces of work together (Session Merge)
-	Enhance     string // says it builds on earlier work
+	// Instead: "instead", "rather than": an alternative only with an approach verb
+	// ("use a queue instead"), else a description ("page through results instead of
+	// loading them all" is an enhancement).
+	Instead       string
+	ApproachVerbs string
+	// OtherWords + ApproachNouns: "a different design", "another caching strategy".
+	OtherWords, ApproachNouns string
+	Join                      string // brings several pieces of work together (Session Merge)
+	Enhance                   string // says it builds on earlier work
 }{
 	Stop: `a an the and or but nor for to of in on at by with without from into onto as is are be been
 		being was were it its this that these those there here then than so if else when while all any each every some
@@ -58,7 +66,7 @@ var lex = struct {
 		established following follow maintain consistent consistency earlier yesterday today continue continuing
 		independent unrelated separate fresh start scratch alternative alternatively way ways everything something
 		idea option options quality good better high low standard standards across entire whole week weeks day days
-		morning night time times ago together piece pieces bits`,
+		morning night time times ago together piece pieces bits entry entries`,
 	Verbs: `keep get put update updates updated modify handle allow enable provide include produce try trying
 		combine merge unify wire connect consolidate integrate integrating bump
 		replace replacing swap switch scrap ditch drop redo rewrite reimplement redesign rework swap move change
@@ -142,9 +150,16 @@ var lex = struct {
 	Unrelated: `unrelated, new independent, independent task, independent feature, separate task, different feature,
 		different module, different area, not related, something else, switching gears, switch gears, change of topic,
 		different topic, side task, another project, separate project, on another note`,
+	Latest: `you just, just did, just now, what you did, what you just did, you proposed, you suggested, you recommended,
+		your fix, your change, your changes, your patch, your version, your implementation, that change, those changes,
+		the change you, the fix you, what you wrote, what you built`,
+	Instead:       `instead, rather than, in place of`,
+	OtherWords:    `different another alternative other second`,
+	ApproachNouns: `approach design way strategy architecture implementation method technique mechanism algorithm take`,
+	ApproachVerbs: `use, using, try, go with, switch, move to, adopt, opt for`,
 	Alternative: `alternative approach, alternative implementation, an alternative, try approach, try another, try a different,
-		different approach, another approach, other approach, alternatively, experiment with, instead, rather than,
-		in place of, replace, replacing, swap, swap out, switch to, switch from, scrap, ditch, throw away, throw out,
+		different approach, another approach, other approach, alternatively, experiment with,
+		replace, replacing, swap, swap out, switch to, switch from, scrap, ditch, throw away, throw out,
 		redo, rewrite, reimplement, re implement, another way, different way, other way, second attempt, a new approach,
 		rework it, redesign`,
 	Join: `integrate, integrating, integration, combine, combining, merge, merging, unify, wire, wiring, wire up,
@@ -174,17 +189,19 @@ const (
 )
 
 var (
-	lexicon      = map[string]uint8{}
-	leadVerbs    = map[string]phase{} // a task that starts with one of these is in that phase
-	carrierVerb  = map[string]phase{} // "add", "create": the object decides, else this default
-	nounPhase    = map[string]phase{} // object nouns that reveal the phase ("tests", "docs", "fix")
-	synonyms     = map[string][]string{}
-	pastVerbs    = map[string]bool{}
-	weWords      = map[string]bool{}
-	artifactNoun = map[string]bool{}
-	nounToo      = map[string]bool{}
+	lexicon       = map[string]uint8{}
+	leadVerbs     = map[string]phase{} // a task that starts with one of these is in that phase
+	carrierVerb   = map[string]phase{} // "add", "create": the object decides, else this default
+	nounPhase     = map[string]phase{} // object nouns that reveal the phase ("tests", "docs", "fix")
+	synonyms      = map[string][]string{}
+	pastVerbs     = map[string]bool{}
+	weWords       = map[string]bool{}
+	artifactNoun  = map[string]bool{}
+	nounToo       = map[string]bool{}
+	otherWords    = map[string]bool{}
+	approachNouns = map[string]bool{}
 
-	backStrong, backWeak, timeWords, resumeWords, freshWords, unrelatedWords, altWords, mergeWords, enhanceWords []string
+	backStrong, backWeak, timeWords, resumeWords, latestWords, insteadWords, approachVerbs, freshWords, unrelatedWords, altWords, mergeWords, enhanceWords []string
 )
 
 func init() {
@@ -233,6 +250,12 @@ func init() {
 	for _, w := range phrases(lex.We) {
 		weWords[w] = true
 	}
+	for _, w := range strings.Fields(lex.OtherWords) {
+		otherWords[w] = true
+	}
+	for _, w := range strings.Fields(lex.ApproachNouns) {
+		approachNouns[w] = true
+	}
 	for _, w := range strings.Fields(lex.NounsToo) {
 		nounToo[w] = true
 	}
@@ -246,6 +269,9 @@ func init() {
 	freshWords = phrases(lex.Fresh)
 	unrelatedWords = phrases(lex.Unrelated)
 	altWords = phrases(lex.Alternative)
+	latestWords = phrases(lex.Latest)
+	insteadWords = phrases(lex.Instead)
+	approachVerbs = phrases(lex.ApproachVerbs)
 	mergeWords = phrases(lex.Join)
 	enhanceWords = phrases(lex.Enhance)
 }

@@ -132,7 +132,9 @@ func (c *cand) compute(a *analysis, rec *[]Contribution) {
 	if c.follow {
 		add("lifecycle", weights.Follow)
 	}
-	if len(a.back) > 0 && (c.subjectEvidence(a) || c.recent && !a.namesSubject()) {
+	if len(a.latest) > 0 && c.recent && c.inConv {
+		add("back_reference", weights.LatestRef)
+	} else if len(a.back) > 0 && (c.subjectEvidence(a) || c.recent && !a.namesSubject()) {
 		add("back_reference", weights.BackRef)
 	} else if len(a.weak) > 0 && c.subjectEvidence(a) {
 		add("back_reference", weights.WeakRef)
@@ -289,7 +291,7 @@ func scanSessions(a *analysis, in *Input, snap *Snapshot) *scanResult {
 		case r.crossOK && crossText < maxCrossText:
 			mode = modeLight
 			crossText++
-		case (rel == relSame || rel == relInputInside || rel == relSessionInside || feat > 0) && nearText < maxNearText:
+		case (rel == relSame || rel == relInputInside || rel == relSessionInside || rel == relProject || feat > 0) && nearText < maxNearText:
 			mode = modeLight
 			nearText++
 		}
@@ -479,7 +481,7 @@ func evalSession(a *analysis, snap *Snapshot, i int, inConv bool, rel dirRel, fe
 		case len(a.cross) > 0 || a.relationContinues:
 			c.eligible = c.subjectEvidence(a) || c.moduleEvidence()
 		case len(a.back) > 0 || len(a.weak) > 0:
-			c.eligible = c.subjects(a)&a.inTask != 0 && c.moduleEvidence()
+			c.eligible = c.subjects(a)&a.inTask != 0 && (c.moduleEvidence() || c.rel == relProject)
 		}
 	}
 	switch {

@@ -1,6 +1,7 @@
 package decide
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/kljensen/snowball/english"
@@ -46,6 +47,11 @@ func stemNew(w string) string {
 	s := w
 	if len(w) > 2 {
 		s = english.Stem(w, true)
+		// Porter2 keeps verbs in -ify apart from their nouns in -ification
+		// ("notifi" / "notif"): one word for matching.
+		if len(s) > 4 && strings.HasSuffix(s, "ifi") {
+			s = s[:len(s)-1]
+		}
 	}
 	stems.Lock()
 	if len(stems.m) < stemCacheMax {

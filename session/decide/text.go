@@ -56,18 +56,28 @@ func lower(c byte) byte {
 
 // token is one word of the caller's text.
 type token struct {
-	low   string // lower case
-	stem  string
-	ident bool // a single upper-case letter used as a name ("component A")
+	low    string // lower case
+	stem   string
+	ident  bool // a single upper-case letter used as a name ("component A")
+	clause int  // sentence or clause number: '.', '?', '!', ':', ';' and newlines end one
 }
 
 // tokenize splits text into words. A single letter is kept only when it is a name:
 // upper case and not the first word, or any letter of a path component.
 func tokenize(s string, path bool) []token {
 	var out []token
-	i, n, idx := 0, len(s), 0
+	i, n, idx, clause := 0, len(s), 0, 0
 	for i < n {
 		if !wordByte[s[i]] {
+			switch s[i] {
+			case '.', '?', '!', ':', ';', '\n':
+				// "v1.2", "src/a.go": a dot inside a word does not end a clause
+				if s[i] != '.' || i+1 == n || !wordByte[s[i+1]] {
+					if len(out) > 0 && out[len(out)-1].clause == clause {
+						clause++
+					}
+				}
+			}
 			i++
 			continue
 		}
@@ -81,11 +91,11 @@ func tokenize(s string, path bool) []token {
 		if len(w) == 1 {
 			l := strings.ToLower(w)
 			ident := w != "I" && (path || wi > 0 && w[0] >= 'A' && w[0] <= 'Z')
-			out = append(out, token{low: l, stem: l, ident: ident})
+			out = append(out, token{low: l, stem: l, ident: ident, clause: clause})
 			continue
 		}
 		l := strings.ToLower(w)
-		out = append(out, token{low: l, stem: stem(l)})
+		out = append(out, token{low: l, stem: stem(l), clause: clause})
 	}
 	return out
 }
@@ -175,8 +185,8 @@ func demonstratives(toks []token) []string {
 	return out
 }
 
-// pastReferences finds "we worked on", "you built", "I just added": earlier work by the
-// people in this conversation.
+// pastReferences finds "we worked on", "you built", "I just added", "what we make
+// before": earlier work by the people in this conversation.
 func pastReferences(toks []token) []string {
 	var out []string
 	for i := 0; i+1 < len(toks); i++ {
@@ -187,9 +197,73 @@ func pastReferences(toks []token) []string {
 		for j < len(toks)-1 && (toks[j].low == "just" || toks[j].low == "already" || toks[j].low == "have" || toks[j].low == "had") {
 			j++
 		}
-		if pastVerbs[toks[j].low] {
-			out = append(out, toks[i].low+" "+toks[j].low)
+		w := toks[j].low
+		switch {
+		case pastVerbs[w] || len(w) > 4 && strings.HasSuffix(w, "ed") && lexicon[w]&wStop == 0:
+			out = append(out, toks[i].low+" "+w)
+		case j+1 < len(toks) && (toks[j+1].low == "before" || toks[j+1].low == "earlier"):
+			out = append(out, toks[i].low+" "+w+" "+toks[j+1].low)
 		}
+	}
+	return out
+}
+
+// latestReferences finds words that point at the work just done in this conversation:
+// "you just", "your fix", and "it"/"them" as the object of the task ("test it",
+// "a changelog entry for it"), not a dummy subject ("is it possible").
+func latestReferences(toks []token, all string) []string {
+	out := findPhrases(all, latestWords)
+	named := false // the task named a thing before the pronoun: that is what it stands for
+	for i, t := range toks {
+		if t.low != "it" && t.low != "them" {
+			if isTermWord(t) && lexicon[t.low]&wAspect == 0 {
+				named = true
+			}
+			continue
+		}
+		if named {
+			continue
+		}
+		if i == 0 || toks[i-1].clause != t.clause {
+			continue // "It …" opens a clause: a subject
+		}
+		prev := toks[i-1].low
+		if prev == "is" || prev == "was" || prev == "make" && t.low == "it" && i+1 < len(toks) && toks[i+1].clause == t.clause && lexicon[toks[i+1].low]&wStop != 0 {
+			continue
+		}
+		if i+1 < len(toks) && toks[i+1].clause == t.clause {
+			switch toks[i+1].low {
+			case "is", "s", "was", "would", "should", "will", "seems", "looks", "possible", "true":
+				continue
+			}
+		}
+		out = append(out, prev+" "+t.low)
+	}
+	return out
+}
+
+// otherApproach finds "a different design", "another caching strategy": another way of
+// doing the work (Session Branch), by structure rather than fixed phrases.
+func otherApproach(toks []token) []string {
+	var out []string
+	for i, t := range toks {
+		if !otherWords[t.low] {
+			continue
+		}
+		for j := i + 1; j < len(toks) && j <= i+2 && toks[j].clause == t.clause; j++ {
+			if approachNouns[toks[j].low] {
+				out = append(out, strings.Join(lows(toks[i:j+1]), " "))
+				break
+			}
+		}
+	}
+	return out
+}
+
+func lows(toks []token) []string {
+	out := make([]string, len(toks))
+	for i, t := range toks {
+		out[i] = t.low
 	}
 	return out
 }

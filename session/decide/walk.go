@@ -144,7 +144,8 @@ func (w *walker) related(prev *cand) (bool, []string) {
 	s.area = w.areaText(prev)
 	// A back-reference ties to this session if it shares what the task names; a task
 	// that names nothing ("Continue work") points at the latest session.
-	s.back = len(a.back) > 0 && (prev.subjectEvidence(a) || prev.moduleEvidence() || prev.recent && !a.namesSubject())
+	s.back = len(a.back) > 0 && (prev.subjectEvidence(a) || prev.moduleEvidence() || prev.recent && !a.namesSubject()) ||
+		len(a.latest) > 0 && prev.recent && prev.inConv
 	s.weak = len(a.weak) > 0 && prev.subjectEvidence(a)
 	s.follow = prev.follow && prev.recent && prev.age <= RecentWindow && prev.rel != relDifferent && prev.feat >= 0
 	s.alt = len(a.alt) > 0 && (prev.recent || prev.subjectEvidence(a) || prev.moduleEvidence())
@@ -168,7 +169,10 @@ func (w *walker) related(prev *cand) (bool, []string) {
 		ev = append(ev, s.area)
 	}
 	ev = append(ev, w.whereEvidence(prev)...)
-	if s.back {
+	if len(a.latest) > 0 && prev.recent && prev.inConv {
+		ev = append(ev, "the task points at the latest work of this conversation: "+quote(a.latest))
+	}
+	if s.back && len(a.back) > 0 {
 		ev = append(ev, "the task points back at earlier work: "+quote(a.back))
 	} else if len(a.back) > 0 {
 		ev = append(ev, "the task points back at earlier work ("+quote(a.back)+"), but nothing ties that to this session")
@@ -281,7 +285,7 @@ func (w *walker) needsContext(prev *cand) (bool, []string) {
 	case len(a.fresh) > 0:
 		return false, []string{"the task asks for a clean start: " + quote(a.fresh)}
 	case s.back:
-		return true, []string{"the task points back at its work: " + quote(a.back)}
+		return true, []string{"the task points back at its work: " + quote(append(a.latest, a.back...))}
 	}
 	if sib := w.siblingOf(prev); sib != "" {
 		w.sibling = sib
@@ -301,12 +305,20 @@ func (w *walker) needsContext(prev *cand) (bool, []string) {
 }
 
 // siblingOf: "Create component B" after "Create component A" is a new sibling, not
-// a task that depends on A: both create something, and each names something the
-// other does not.
+// a task that depends on A: both create something, each names something the other
+// does not, and what they share is only the kind of thing ("component", "page").
+// "Create the API for the user table" after "Create the user table" shares a name
+// ("user"): it builds on that work.
 func (w *walker) siblingOf(prev *cand) string {
 	a := w.a
 	if a.phase != phImplement || prev.phase != phImplement && prev.phase != phUnknown {
 		return ""
+	}
+	shared := prev.subjects(a) & a.subj
+	for id := range a.terms {
+		if shared&(1<<id) != 0 && !artifactNoun[a.terms[id].word] && a.qualifier&(1<<id) == 0 {
+			return ""
+		}
 	}
 	mine := a.words(a.subj &^ prev.subjects(a))
 	if len(mine) == 0 {

@@ -26,6 +26,7 @@ var weights = struct {
 	Latest                                                float64 // "latest": the newest session of the conversation
 	Follow                                                float64 // "lifecycle": the task is a later phase of its work
 	BackRef, WeakRef                                      float64 // "back_reference"
+	LatestRef                                             float64 // "back_reference": "you just", "test it" name the latest session
 
 	// Confidence, one formula: Base[node] + PerSignal × agreeing signals, then the
 	// adjustments below, clamped to [ConfidenceMin, ConfidenceMax].
@@ -50,7 +51,7 @@ var weights = struct {
 	RecencyMax: 1.5, RecencyHalfLifeHours: 6,
 	Latest:  0.75,
 	Follow:  0.5,
-	BackRef: 1, WeakRef: 0.5,
+	BackRef: 1, WeakRef: 0.5, LatestRef: 2,
 
 	Base:        map[int]float64{2: 0.5, 3: 0.45, 6: 0.55},
 	PerSignal:   0.09,
