@@ -8,7 +8,7 @@ CODEX_VERSIONS ?= 0.169.0 0.125.0
 TOOLS := $(CURDIR)/.tools
 codex_bin = $(TOOLS)/codex/$(1)/node_modules/.bin/codex
 
-.PHONY: build test test-unit test-matrix cross fuzz codex lint bench bench-process clean
+.PHONY: build test test-unit test-matrix cross fuzz codex lint bench bench-process eval clean
 
 build:
 	$(GO) build -o bin/codex-mcp ./cmd/codex-mcp
@@ -72,6 +72,13 @@ bench: codex
 	CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) $(GO) test -run '^$$' -bench 'Overhead|Concurrent' -benchtime 10x -count 3 ./internal/bench
 	$(GO) test -run '^$$' -bench . -benchtime 20x -count 5 ./session
 	$(GO) test -run '^$$' -bench 'Decide10k' -count 5 ./session/decide
+
+# The decision corpus (session/decide/testdata/eval/*.json): why each wrong case is wrong,
+# then the accuracy report per file, class and expected decision. A wrong seed-class case
+# or a malformed case fails; CODEX_MCP_EVAL_STRICT=1 also enforces the accuracy thresholds.
+eval:
+	@out=$$($(GO) test -count=1 -run '^TestEval$$' -v ./session/decide/ 2>&1); rc=$$?; \
+		printf '%s\n' "$$out" | grep -v -E '^ *(=== (RUN|PAUSE|CONT)|--- PASS)'; exit $$rc
 
 clean:
 	rm -rf bin $(TOOLS)
