@@ -14,8 +14,9 @@ type term struct {
 
 // form is one spelling a term is matched under (its stem, or a synonym's).
 type form struct {
-	s  string
-	id uint8
+	s   string
+	id  uint8
+	syn bool // a synonym's stem, not the word's own
 }
 
 type taskArea struct {
@@ -48,6 +49,10 @@ type analysis struct {
 
 	back, weak, cross, fresh, unrelated, alt, merge, enhance []string
 	latest                                                   []string // points at the latest work of this conversation
+	insteadOf                                                []string // Y of "instead of Y": an alternative if Y is the earlier work
+	bareInstead                                              bool     // "use a queue instead": replaces the earlier work
+	joined                                                   bool     // the task joins named things: a join word or preposition between them
+	both                                                     bool     // "the two charts", "both screens"
 	relationContinues                                        bool     // the caller's relation says the task continues earlier work
 }
 
@@ -106,7 +111,9 @@ func analyzeInput(in *Input) *analysis {
 			if !isTermWord(t) && (lead || !nounToo[t.low]) {
 				continue
 			}
-			aspect := lexicon[t.low]&wAspect != 0
+			// An aspect noun leading the task is what it is about ("The validation
+			// errors should name the row"), not the kind of work ("Add validation").
+			aspect := lexicon[t.low]&wAspect != 0 && !(isTask && lead)
 			// "API documentation", "integration tests", "component B": a word that
 			// qualifies an aspect, or a one-letter placeholder, does not give the task
 			// a subject of its own that would unbind a lifecycle follow-up.
@@ -142,13 +149,13 @@ func analyzeInput(in *Input) *analysis {
 			if qualifies {
 				a.qualifier |= 1 << id
 			}
-			a.addForm(t.stem, id)
+			a.addForm(t.stem, id, false)
 			syn := synonyms[t.low]
 			if syn == nil {
 				syn = synonyms[t.stem]
 			}
 			for _, s := range syn {
-				a.addForm(s, id)
+				a.addForm(s, id, true)
 			}
 		}
 	}
@@ -181,6 +188,10 @@ func analyzeInput(in *Input) *analysis {
 	a.fresh = findPhrases(all, freshWords)
 	a.unrelated = findPhrases(all, unrelatedWords)
 	a.alt = findPhrases(all, altWords)
+	a.insteadOf, a.bareInstead = insteadObjects(task)
+	if a.bareInstead {
+		a.alt = append(a.alt, "instead")
+	}
 	for _, toks := range [][]token{task, purpose} {
 		for _, p := range otherApproach(toks) {
 			if !contains(a.alt, p) {
@@ -188,14 +199,19 @@ func analyzeInput(in *Input) *analysis {
 			}
 		}
 	}
-	if in := findPhrases(all, insteadWords); len(in) > 0 && len(findPhrases(all, approachVerbs)) > 0 {
-		a.alt = append(a.alt, in...)
-	}
 	a.latest = latestReferences(task, all)
 	if len(a.latest) == 0 {
 		a.latest = latestReferences(purpose, all)
 	}
 	a.merge = findPhrases(taskPurpose, mergeWords)
+	for _, t := range task {
+		if t.clause == 0 && joinWords[t.low] {
+			a.joined = true
+		}
+		if bothWords[t.low] {
+			a.both = true
+		}
+	}
 	a.enhance = findPhrases(taskPurpose, enhanceWords)
 	return a
 }
@@ -206,7 +222,7 @@ func (a *analysis) namesSubject() bool { return a.subj&a.inTask != 0 }
 // ownSubject: the task's own subject words, qualifiers of aspects and placeholders left out.
 func (a *analysis) ownSubject() uint64 { return a.subj & a.inTask &^ a.qualifier }
 
-func (a *analysis) addForm(s string, id uint8) {
+func (a *analysis) addForm(s string, id uint8, syn bool) {
 	if s == "" {
 		return
 	}
@@ -215,7 +231,7 @@ func (a *analysis) addForm(s string, id uint8) {
 			return
 		}
 	}
-	a.forms = append(a.forms, form{s: s, id: id})
+	a.forms = append(a.forms, form{s: s, id: id, syn: syn})
 	var b1 byte
 	if len(s) > 1 {
 		b1 = s[1]
@@ -227,7 +243,12 @@ func (a *analysis) addForm(s string, id uint8) {
 // match returns the bit set of task terms found in s. It does not allocate: it runs
 // over the text of every session in the pool. path: s is a directory or label, where
 // a single letter is a name ("feature-a").
-func (a *analysis) match(s string, path bool) uint64 {
+func (a *analysis) match(s string, path bool) uint64 { return a.matchIn(s, path, false) }
+
+// matchExact is match without synonyms: the task's own words.
+func (a *analysis) matchExact(s string, path bool) uint64 { return a.matchIn(s, path, true) }
+
+func (a *analysis) matchIn(s string, path, exact bool) uint64 {
 	var mask uint64
 	var buf [48]byte
 	i, n, idx := 0, len(s), 0
@@ -264,7 +285,7 @@ func (a *analysis) match(s string, path bool) uint64 {
 		}
 		st2 := stemBytes(buf[:l])
 		for _, f := range a.forms {
-			if mask&(1<<f.id) == 0 && f.s == st2 {
+			if mask&(1<<f.id) == 0 && f.s == st2 && !(exact && f.syn) {
 				mask |= 1 << f.id
 			}
 		}

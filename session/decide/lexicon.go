@@ -40,15 +40,20 @@ var lex = struct {
 	Unrelated   string // says the task is unrelated to earlier work
 	Latest      string // points at the work just done in this conversation ("you just", "your fix")
 	Alternative string // replaces or redoes work another way (Session Branch)
-	// Instead: "instead", "rather than": an alternative only with an approach verb
-	// ("use a queue instead"), else a description ("page through results instead of
-	// loading them all" is an enhancement).
-	Instead       string
-	ApproachVerbs string
+	// InsteadOf: "instead of Y", "rather than Y": an alternative when Y is the earlier
+	// work ("use a queue instead of the polling" after the polling); otherwise it
+	// describes a change to that work ("page through results instead of loading them
+	// all"). A bare "instead" at the end ("use a queue instead") always replaces it.
+	InsteadOf string
 	// OtherWords + ApproachNouns: "a different design", "another caching strategy".
 	OtherWords, ApproachNouns string
 	Join                      string // brings several pieces of work together (Session Merge)
 	Enhance                   string // says it builds on earlier work
+	// JoinWords connect two named pieces of work ("the mailer into the signup service",
+	// "flags fall back to values from the config"): a merge when each names a session.
+	JoinWords string
+	// Both: "the two charts", "both screens": one word naming several sessions.
+	Both string
 }{
 	Stop: `a an the and or but nor for to of in on at by with without from into onto as is are be been
 		being was were it its this that these those there here then than so if else when while all any each every some
@@ -56,7 +61,8 @@ var lex = struct {
 		have has had i we you he she they me us our your my their them what which who whom how why where up down out
 		over under again also via per about after before between both during through please etc eg ie let lets now
 		next one two three based using use used well like want need needs needed make sure still anymore pls plz thanks
-		hey ok okay maybe really actually already instead rather lot bit little quick quickly asap kindly`,
+		hey ok okay maybe really actually already instead rather lot bit little quick quickly asap kindly
+		doesn don didn isn wasn aren weren won wouldn shouldn couldn hasn haven hadn ll ve re`,
 	Generic: `feature features module modules system systems logic code implementation implementations
 		functionality function functions basic complete comprehensive full existing previous prior current session
 		sessions memory work task tasks approach project projects src lib file files pattern patterns best practice
@@ -66,11 +72,13 @@ var lex = struct {
 		established following follow maintain consistent consistency earlier yesterday today continue continuing
 		independent unrelated separate fresh start scratch alternative alternatively way ways everything something
 		idea option options quality good better high low standard standards across entire whole week weeks day days
-		morning night time times ago together piece pieces bits entry entries`,
+		morning night time times ago together piece pieces bits entry entries back ahead people`,
 	Verbs: `keep get put update updates updated modify handle allow enable provide include produce try trying
 		combine merge unify wire connect consolidate integrate integrating bump
 		replace replacing swap switch scrap ditch drop redo rewrite reimplement redesign rework swap move change
-		worked wrote built started finished made did set began got looked`,
+		worked wrote built started finished made did set began got looked come comes go goes going say says
+		tell show shows pick choose take give see look find know think seem feel leave call ask turn happen happens
+		mean help talk bring hold become begin stop let`,
 	Aspects: `test tests testing coverage regression spec specs unit e2e doc docs documentation
 		readme docstring docstrings changelog example examples usage validation validations validate error errors
 		handling logging security performance bug bugs fix fixes refactoring verification guide warning warnings
@@ -141,30 +149,33 @@ var lex = struct {
 	We:        `we, you, i`,
 	PastVerbs: `worked did made wrote built started added created implemented fixed set began put got had wired shipped designed refactored`,
 	Time: `yesterday, last week, last night, last time, earlier today, other day, this morning, days ago, a week ago,
-		previous session, previous conversation, earlier session, before the restart, last sprint, on monday,
-		on tuesday, on wednesday, on thursday, on friday, over the weekend, the other week`,
+		previous session, previous conversation, earlier session, before the restart, last sprint, monday, tuesday,
+		wednesday, thursday, friday, saturday, sunday, over the weekend, the other week`,
 	Resume: `continue, continuing, resume, pick up, picking up, left off, carry on, keep working, where we were,
 		where we stopped`,
 	Fresh: `fresh start, start fresh, from scratch, start over, clean slate, new session, fresh session,
 		fresh context, without previous context, ignore previous, blank slate`,
 	Unrelated: `unrelated, new independent, independent task, independent feature, separate task, different feature,
 		different module, different area, not related, something else, switching gears, switch gears, change of topic,
-		different topic, side task, another project, separate project, on another note`,
+		different topic, side task, another project, separate project, on another note, independent of, nothing to do with,
+		side quest, unrelated to, has nothing to do`,
 	Latest: `you just, just did, just now, what you did, what you just did, you proposed, you suggested, you recommended,
 		your fix, your change, your changes, your patch, your version, your implementation, that change, those changes,
-		the change you, the fix you, what you wrote, what you built`,
-	Instead:       `instead, rather than, in place of`,
+		the change you, the fix you, what you wrote, what you built, go ahead, as planned, the plan, that plan, build on that,
+		on top of that, on top of this`,
+	InsteadOf:     `instead of, rather than, in place of`,
 	OtherWords:    `different another alternative other second`,
 	ApproachNouns: `approach design way strategy architecture implementation method technique mechanism algorithm take`,
-	ApproachVerbs: `use, using, try, go with, switch, move to, adopt, opt for`,
 	Alternative: `alternative approach, alternative implementation, an alternative, try approach, try another, try a different,
 		different approach, another approach, other approach, alternatively, experiment with,
 		replace, replacing, swap, swap out, switch to, switch from, scrap, ditch, throw away, throw out,
 		redo, rewrite, reimplement, re implement, another way, different way, other way, second attempt, a new approach,
-		rework it, redesign`,
+		rework it, redesign, differently, plan b, throw that out, throw it out, throw this out, scrap that, scrap it`,
 	Join: `integrate, integrating, integration, combine, combining, merge, merging, unify, wire, wiring, wire up,
 		hook up, hook into, connect, connecting, plug into, tie together, tie into, link up, glue, consolidate,
 		together, into one, end to end`,
+	JoinWords: `into onto to from with through up`,
+	Both:      `two both three all`,
 	Enhance: `enhance, enhancement, extend, improve, improvement, optimize, harden, augment, expand, refine, polish,
 		build on, on top of, continue, finish, take further, take it further, go further, next step, next steps`,
 }
@@ -199,9 +210,11 @@ var (
 	artifactNoun  = map[string]bool{}
 	nounToo       = map[string]bool{}
 	otherWords    = map[string]bool{}
+	joinWords     = map[string]bool{}
+	bothWords     = map[string]bool{}
 	approachNouns = map[string]bool{}
 
-	backStrong, backWeak, timeWords, resumeWords, latestWords, insteadWords, approachVerbs, freshWords, unrelatedWords, altWords, mergeWords, enhanceWords []string
+	backStrong, backWeak, timeWords, resumeWords, latestWords, insteadOfWords, freshWords, unrelatedWords, altWords, mergeWords, enhanceWords []string
 )
 
 func init() {
@@ -250,6 +263,12 @@ func init() {
 	for _, w := range phrases(lex.We) {
 		weWords[w] = true
 	}
+	for _, w := range strings.Fields(lex.JoinWords) {
+		joinWords[w] = true
+	}
+	for _, w := range strings.Fields(lex.Both) {
+		bothWords[w] = true
+	}
 	for _, w := range strings.Fields(lex.OtherWords) {
 		otherWords[w] = true
 	}
@@ -270,8 +289,7 @@ func init() {
 	unrelatedWords = phrases(lex.Unrelated)
 	altWords = phrases(lex.Alternative)
 	latestWords = phrases(lex.Latest)
-	insteadWords = phrases(lex.Instead)
-	approachVerbs = phrases(lex.ApproachVerbs)
+	insteadOfWords = phrases(lex.InsteadOf)
 	mergeWords = phrases(lex.Join)
 	enhanceWords = phrases(lex.Enhance)
 }

@@ -142,6 +142,22 @@ func (c *cand) compute(a *analysis, rec *[]Contribution) {
 	c.score = s
 }
 
+// strongSubject: c shares what the task is about, not just a word of it: the task's
+// first own subject word ("the rate limiter we added … for the mobile clients" is about
+// a rate limiter, not clients), or two of its own subject words.
+func (c *cand) strongSubject(a *analysis) bool {
+	own := a.ownSubject()
+	shared := c.subjects(a) & own
+	if shared == 0 {
+		return false
+	}
+	if bits.OnesCount64(shared) >= 2 {
+		return true
+	}
+	first := own & -own // the lowest id: terms are numbered in task order
+	return shared&first != 0
+}
+
 // bound: a lifecycle follow-up belongs to c only when it names no subject of its own
 // ("Add tests") or a subject c shares ("Add tests for the parser" after the parser).
 func (c *cand) bound(a *analysis) bool {
@@ -386,7 +402,7 @@ func scanSessions(a *analysis, in *Input, snap *Snapshot) *scanResult {
 		}
 		r.module = &module
 	}
-	r.mergeFrom = mergeSet(a, r.top)
+	r.mergeFrom = mergeSet(a, snap, r.top)
 	return r
 }
 
@@ -478,10 +494,12 @@ func evalSession(a *analysis, snap *Snapshot, i int, inConv bool, rel dirRel, fe
 		// ("that cache", "still") needs both the subject and the area to match
 		switch {
 		case mode != modeLight:
-		case len(a.cross) > 0 || a.relationContinues:
+		case a.relationContinues:
 			c.eligible = c.subjectEvidence(a) || c.moduleEvidence()
+		case len(a.cross) > 0:
+			c.eligible = c.strongSubject(a) || a.ownSubject() == 0 && c.moduleEvidence()
 		case len(a.back) > 0 || len(a.weak) > 0:
-			c.eligible = c.subjects(a)&a.inTask != 0 && (c.moduleEvidence() || c.rel == relProject)
+			c.eligible = c.strongSubject(a) && (c.moduleEvidence() || c.rel == relProject)
 		}
 	}
 	switch {
@@ -568,26 +586,53 @@ func patternOverlap(a *analysis, sdir, sctx string) areaHit {
 	}
 }
 
-// mergeSet: sessions that each match something of the task that none of the others
-// matches ("component A" / "component B"), when the task integrates or combines work.
-func mergeSet(a *analysis, top []cand) []cand {
-	if len(a.merge) == 0 {
+// mergeSet finds the seed's Session Merge by structure: the task names the subjects of
+// two or more sessions (each matched, by the task's own words, on something the others
+// do not match; or several sessions named at once: "the two charts") and joins them,
+// with a joining verb ("wire", "integrate", "together") or, for a task that is not a
+// lifecycle step of one of them, a joining preposition ("the flags fall back to values
+// from the config"). "Add retries to the uploader" is an enhancement, not a merge.
+func mergeSet(a *analysis, snap *Snapshot, top []cand) []cand {
+	joined := len(a.merge) > 0 || a.joined && (a.phase == phUnknown || a.phase == phImplement)
+	if !joined || len(top) < 2 {
 		return nil
+	}
+	own := a.subj // the context may name them too ("components A and B from session memory")
+	if len(a.merge) == 0 {
+		own &= a.inTask
+	}
+	named := make([]uint64, len(top))
+	for i := range top {
+		p := &snap.Sessions[top[i].newest]
+		named[i] = (a.matchExact(p.Task, false) | a.matchExact(p.FirstTask, false) | a.matchExact(p.Feature, true)) & own
 	}
 	var out []cand
 	for i := range top {
-		mi := top[i].subjects(a)
-		if mi == 0 {
-			continue
-		}
 		var rest uint64
 		for j := range top {
 			if j != i {
-				rest |= top[j].subjects(a)
+				rest |= named[j]
 			}
 		}
-		if mi&^rest != 0 {
+		if named[i]&^rest != 0 {
 			out = append(out, top[i])
+		}
+	}
+	if len(out) < 2 && (a.both || len(a.merge) > 0) {
+		// "the two charts", "integrate the components": one word names several sessions
+		out = out[:0]
+		for id := range a.terms {
+			bit := uint64(1) << id
+			var with []cand
+			for i := range top {
+				if named[i]&bit != 0 && top[i].inConv {
+					with = append(with, top[i])
+				}
+			}
+			if len(with) >= 2 {
+				out = with
+				break
+			}
 		}
 	}
 	if len(out) < 2 {

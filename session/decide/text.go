@@ -208,6 +208,10 @@ func pastReferences(toks []token) []string {
 	return out
 }
 
+// pronounAfter: words after which "that"/"this" is a pronoun ("build on that").
+var pronounAfter = map[string]bool{"on": true, "to": true, "for": true, "with": true, "from": true, "of": true,
+	"into": true, "about": true, "after": true}
+
 // latestReferences finds words that point at the work just done in this conversation:
 // "you just", "your fix", and "it"/"them" as the object of the task ("test it",
 // "a changelog entry for it"), not a dummy subject ("is it possible").
@@ -215,6 +219,12 @@ func latestReferences(toks []token, all string) []string {
 	out := findPhrases(all, latestWords)
 	named := false // the task named a thing before the pronoun: that is what it stands for
 	for i, t := range toks {
+		if (t.low == "that" || t.low == "this") && !named && i > 0 && toks[i-1].clause == t.clause &&
+			(pronounAfter[toks[i-1].low] || leadVerbs[toks[i-1].low] != phUnknown) &&
+			(i+1 == len(toks) || toks[i+1].clause != t.clause || lexicon[toks[i+1].low]&wStop != 0) {
+			out = append(out, toks[i-1].low+" "+t.low) // "build on that and …", "fix this"
+			continue
+		}
 		if t.low != "it" && t.low != "them" {
 			if isTermWord(t) && lexicon[t.low]&wAspect == 0 {
 				named = true
@@ -266,4 +276,30 @@ func lows(toks []token) []string {
 		out[i] = t.low
 	}
 	return out
+}
+
+// insteadObjects reads "instead of Y" / "rather than Y" in the task: the first word of
+// each Y, and whether a bare "instead" (not "instead of") replaces the earlier work.
+func insteadObjects(toks []token) (objects []string, bare bool) {
+	for i, t := range toks {
+		var skip int
+		switch {
+		case t.low == "instead" && (i+1 == len(toks) || toks[i+1].low != "of" || toks[i+1].clause != t.clause):
+			bare = true
+			continue
+		case t.low == "instead" || t.low == "rather" && i+1 < len(toks) && toks[i+1].low == "than":
+			skip = 2
+		case t.low == "place" && i > 0 && toks[i-1].low == "in" && i+1 < len(toks) && toks[i+1].low == "of":
+			skip = 2
+		default:
+			continue
+		}
+		for j := i + skip; j < len(toks) && toks[j].clause == t.clause; j++ {
+			if lexicon[toks[j].low]&wStop == 0 {
+				objects = append(objects, toks[j].low)
+				break
+			}
+		}
+	}
+	return objects, bare
 }

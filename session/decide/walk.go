@@ -148,7 +148,7 @@ func (w *walker) related(prev *cand) (bool, []string) {
 		len(a.latest) > 0 && prev.recent && prev.inConv
 	s.weak = len(a.weak) > 0 && prev.subjectEvidence(a)
 	s.follow = prev.follow && prev.recent && prev.age <= RecentWindow && prev.rel != relDifferent && prev.feat >= 0
-	s.alt = len(a.alt) > 0 && (prev.recent || prev.subjectEvidence(a) || prev.moduleEvidence())
+	s.alt = len(a.alt) > 0 && (prev.recent || prev.subjectEvidence(a) || prev.moduleEvidence()) || w.replaces(prev)
 	s.merge = len(r.mergeFrom) >= 2
 	var seen uint64
 	for i := range r.top {
@@ -202,7 +202,7 @@ func (w *walker) related(prev *cand) (bool, []string) {
 	}
 	ev = append(ev, w.ageEvidence(prev))
 	if s.alt {
-		ev = append(ev, "the task proposes an alternative approach: "+quote(a.alt))
+		ev = append(ev, "the task proposes an alternative approach: "+quote(append(a.alt, a.insteadOf...)))
 	}
 	if s.merge {
 		ev = append(ev, fmt.Sprintf("the task (%s) draws on %d sessions: %s", quote(a.merge), len(r.mergeFrom), w.labels(r.mergeFrom)))
@@ -779,4 +779,21 @@ func ago(d time.Duration) string {
 		return fmt.Sprintf("%dh", int(d.Hours()))
 	}
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// replaces: the task does the work "instead of" what prev did ("a queue instead of the
+// polling" after "Implement polling").
+func (w *walker) replaces(prev *cand) bool {
+	if len(w.a.insteadOf) == 0 {
+		return false
+	}
+	p := &w.snap.Sessions[prev.newest]
+	for _, t := range append(tokenize(p.Task, false), tokenize(p.FirstTask, false)...) {
+		for _, o := range w.a.insteadOf {
+			if t.stem == stem(o) {
+				return true
+			}
+		}
+	}
+	return false
 }
