@@ -4,11 +4,11 @@ package decide
 // rules (not from this package's code), in wording nobody tuned the package to.
 // TestEval decides every case and prints an accuracy report per file, per class and
 // per expected decision. It fails when a case is malformed, when a "seed"-class case
-// (the seed document's own examples) is decided wrong, and, with
-// CODEX_MCP_EVAL_STRICT=1, when a file's accuracy is below the thresholds here.
+// (the seed document's own examples) is decided wrong, and when a file's accuracy is
+// below the thresholds here (CODEX_MCP_EVAL_STRICT=0 only reports, for work in progress).
 //
 //	make eval                                  # the report, and why each failing case failed
-//	CODEX_MCP_EVAL_STRICT=1 make eval          # thresholds enforced
+//	CODEX_MCP_EVAL_STRICT=0 make eval          # thresholds reported, not enforced
 //	go test -run 'TestEval/dev.json/st-auth-vs-author' -v ./session/decide/
 //
 // The report goes to t.Log, and to stdout with -v or CODEX_MCP_EVAL_REPORT=1 (go test
@@ -29,7 +29,7 @@ import (
 	"time"
 )
 
-// Thresholds, per corpus file; enforced only when CODEX_MCP_EVAL_STRICT=1.
+// Thresholds, per corpus file (issue 8's targets); CODEX_MCP_EVAL_STRICT=0 reports them only.
 const (
 	evalMinAccuracy    = 0.95 // share of all the file's cases decided right
 	evalMinNewAccuracy = 0.90 // share of the file's want:"new" cases decided right
@@ -356,9 +356,9 @@ func (r *corpusReport) String() string {
 			fmt.Fprintf(&b, "  %s %.1f%% >= %.0f%%: met\n", label, 100*t.rate(), 100*min)
 		}
 	}
-	strict := "enforced (CODEX_MCP_EVAL_STRICT=1)"
+	strict := "enforced"
 	if !corpusStrict() {
-		strict = "not enforced; CODEX_MCP_EVAL_STRICT=1 enforces them"
+		strict = "not enforced (CODEX_MCP_EVAL_STRICT=0)"
 	}
 	fmt.Fprintf(&b, "  thresholds, %s:\n", strict)
 	gap("  all", r.all, evalMinAccuracy)
@@ -377,7 +377,7 @@ func (r *corpusReport) String() string {
 	return b.String()
 }
 
-func corpusStrict() bool { return os.Getenv("CODEX_MCP_EVAL_STRICT") == "1" }
+func corpusStrict() bool { return os.Getenv("CODEX_MCP_EVAL_STRICT") != "0" }
 
 func TestEval(t *testing.T) {
 	paths, err := filepath.Glob(filepath.Join("testdata", "eval", "*.json"))
