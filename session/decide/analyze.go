@@ -258,7 +258,7 @@ func (a *analysis) matchIn(s string, path, exact bool) uint64 {
 			continue
 		}
 		st := i
-		for i < n && wordByte[s[i]] {
+		for i < n && wordByte[s[i]] && !camelBreak(s, st, i) {
 			i++
 		}
 		w := s[st:i]

@@ -25,6 +25,8 @@ var lex = struct {
 	Synonyms      []string // groups of words for one thing (compared by stem)
 	CanonicalOf   map[string]string
 	ArtifactNouns string // "that schema", "those changes": a demonstrative before one points back
+	// Spelling: British spellings the -ise/-yse rule does not cover (see american).
+	Spelling map[string]string
 	// StemOf overrides Snowball where it merges words of different meaning
 	// ("authorization" and "author" both stem to "author").
 	StemOf map[string]string
@@ -128,6 +130,14 @@ var lex = struct {
 	CanonicalOf: map[string]string{
 		"authentication": "auth", "authenticate": "auth", "authorization": "auth", "authorize": "auth",
 		"authn": "auth", "authz": "auth", "database": "db", "databases": "db",
+	},
+	Spelling: map[string]string{
+		"colour": "color", "colours": "colors", "behaviour": "behavior", "behaviours": "behaviors", "favourite": "favorite",
+		"favourites": "favorites", "honour": "honor", "flavour": "flavor", "neighbour": "neighbor", "labour": "labor",
+		"catalogue": "catalog", "catalogues": "catalogs", "dialogue": "dialog", "dialogues": "dialogs", "centre": "center",
+		"centres": "centers", "licence": "license", "licences": "licenses", "grey": "gray", "cancelled": "canceled",
+		"cancelling": "canceling", "modelling": "modeling", "labelled": "labeled", "labelling": "labeling",
+		"travelling": "traveling", "programme": "program", "programmes": "programs", "defence": "defense",
 	},
 	StemOf: map[string]string{
 		"authorization": "authoriz", "authorizations": "authoriz", "authorize": "authoriz", "authorized": "authoriz",

@@ -46,7 +46,7 @@ func stemBytes(b []byte) string {
 func stemNew(w string) string {
 	s := w
 	if len(w) > 2 {
-		s = english.Stem(w, true)
+		s = english.Stem(american(w), true)
 		// Porter2 keeps verbs in -ify apart from their nouns in -ification
 		// ("notifi" / "notif"): one word for matching.
 		if len(s) > 4 && strings.HasSuffix(s, "ifi") {
@@ -59,4 +59,21 @@ func stemNew(w string) string {
 	}
 	stems.Unlock()
 	return s
+}
+
+// american spells a word the American way before stemming, so that "optimise" and
+// "optimize", "colour" and "color" are one word. Both sides of every comparison go
+// through it, so a rule only has to be consistent, not exact English.
+func american(w string) string {
+	if a, ok := lex.Spelling[w]; ok {
+		return a
+	}
+	for _, suf := range [...]string{"isation", "isations", "ising", "ised", "ises", "iser", "isers", "ise",
+		"ysing", "ysed", "yse", "yser"} {
+		if len(w) > len(suf)+2 && strings.HasSuffix(w, suf) {
+			i := len(w) - len(suf) + 1 // the 's' after the i or y
+			return w[:i] + "z" + w[i+1:]
+		}
+	}
+	return w
 }

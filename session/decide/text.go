@@ -47,6 +47,12 @@ func init() {
 	}
 }
 
+// camelBreak: s[i] starts a new word of an identifier ("PaymentIntent", "findByEmail"),
+// so that it matches the same words written apart ("payment intent").
+func camelBreak(s string, st, i int) bool {
+	return i > st && s[i] >= 'A' && s[i] <= 'Z' && s[i-1] >= 'a' && s[i-1] <= 'z'
+}
+
 func lower(c byte) byte {
 	if 'A' <= c && c <= 'Z' {
 		return c + 'a' - 'A'
@@ -82,7 +88,7 @@ func tokenize(s string, path bool) []token {
 			continue
 		}
 		st := i
-		for i < n && wordByte[s[i]] {
+		for i < n && wordByte[s[i]] && !camelBreak(s, st, i) {
 			i++
 		}
 		w := s[st:i]
