@@ -249,6 +249,7 @@ func (m *Manager) resolve(ctx context.Context, t Task, dir string) (string, stri
 	d := decide.Decide(decide.Input{
 		Task: t.Task, Purpose: t.Purpose, Context: t.Context, Expected: t.Expected, Directory: dir,
 		Feature: t.Feature, ConversationID: t.ConversationID, Relation: decide.RelationExtends,
+		ProjectRoot: projectRoot(dir),
 	}, snap)
 	if d.Decision == decide.Resume && d.SessionID != "" {
 		return d.SessionID, "decision tree: " + d.Reason, nil
