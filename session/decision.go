@@ -18,6 +18,10 @@ import (
 type DecideQuery struct {
 	Task
 	Relation string
+	// Within restricts the memory the decision reads to the sessions in Directory or below
+	// it (`codex-mcp decide --dir D`: a person asking about work in D). Without it the
+	// decision reads all of memory, as resume_session's own resolution does.
+	Within bool
 }
 
 // SuggestedCall is the tool call to make next, ready to send.
@@ -64,7 +68,7 @@ func (m *Manager) Decide(ctx context.Context, q DecideQuery) (DecisionResult, er
 		}
 	}
 	dir := p.dir
-	snap, err := m.snapshot(ctx, t.ConversationID, dir, t.Feature)
+	snap, err := m.snapshot(ctx, t.ConversationID, dir, t.Feature, q.Within && dir != "")
 	if err != nil {
 		return DecisionResult{}, err
 	}
@@ -77,38 +81,39 @@ func (m *Manager) Decide(ctx context.Context, q DecideQuery) (DecisionResult, er
 }
 
 // snapshot is what the decision tree reads: memory's newest sessions, plus the newest of
-// this conversation, directory and feature, newest first.
-func (m *Manager) snapshot(ctx context.Context, conversation, dir, feature string) (decide.Snapshot, error) {
+// this conversation, directory and feature, newest first. within keeps only the sessions
+// in dir or below it.
+func (m *Manager) snapshot(ctx context.Context, conversation, dir, feature string, within bool) (decide.Snapshot, error) {
 	snap := decide.Snapshot{Now: time.Now()}
 	mem, err := m.memory(ctx)
 	if err != nil {
 		return snap, err
 	}
-	recent, err := mem.Recent(ctx, decideRecent)
-	if err != nil {
-		return snap, err
+	base := memory.Filter{Limit: decideRecent}
+	scoped := []memory.Filter{{ConversationID: conversation}, {Directory: dir}, {Feature: feature}}
+	if within {
+		base.Directory = dir
+		scoped = []memory.Filter{{ConversationID: conversation}, {Feature: feature}}
 	}
-	seen := make(map[string]bool, len(recent))
-	all := make([]memory.Session, 0, len(recent))
-	add := func(list []memory.Session) {
+	all := make([]memory.Session, 0, decideRecent)
+	seen := make(map[string]bool, decideRecent)
+	for i, f := range append([]memory.Filter{base}, scoped...) {
+		if i > 0 {
+			if f == (memory.Filter{}) {
+				continue
+			}
+			f.Directory, f.Limit = base.Directory, decideScoped
+		}
+		list, err := mem.Sessions(ctx, f)
+		if err != nil {
+			return snap, err
+		}
 		for _, s := range list {
 			if !seen[s.SessionID] {
 				seen[s.SessionID] = true
 				all = append(all, s)
 			}
 		}
-	}
-	add(recent)
-	for _, f := range []memory.Filter{{ConversationID: conversation}, {Directory: dir}, {Feature: feature}} {
-		if f == (memory.Filter{}) {
-			continue
-		}
-		f.Limit = decideScoped
-		more, err := mem.Sessions(ctx, f)
-		if err != nil {
-			return snap, err
-		}
-		add(more)
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].UpdatedAt.After(all[j].UpdatedAt) })
 	snap.Sessions = make([]decide.Past, 0, len(all))
