@@ -52,8 +52,8 @@ func TestDecideDirRestrictsToTheDirectory(t *testing.T) {
 
 	const task = "Add refresh tokens to the JWT authentication"
 	tests := []struct {
-		name    string
-		args    []string
+		name   string
+		args   []string
 		within string // every candidate lies in it or below; "" for any
 		resume string // the session resumed; "" for any decision but resuming authID
 	}{
