@@ -151,7 +151,7 @@ func BenchmarkDecideResume10k(b *testing.B) {
 		}
 	}
 	m := newBenchManager(b, b.TempDir(), mem)
-	q := session.DecideQuery{Task: "Add validation to the auth module", Directory: "", ConversationID: "conv-499"}
+	q := session.DecideQuery{Task: session.Task{Task: "Add validation to the auth module", ConversationID: "conv-499"}}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := m.Decide(ctx, q); err != nil {

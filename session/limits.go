@@ -29,6 +29,18 @@ const (
 	// decide_resume's suggested call repeats the caller's fields; one longer than this is
 	// left for the caller to send again rather than echoed.
 	echoRunes = 32 << 10
+	// What a decision reads from memory: the newest sessions of all conversations, and
+	// the newest of this conversation, directory and feature however old. The tree reads
+	// text only for the newest sessions anyway, and reading thousands of rows would cost
+	// more than the decision itself.
+	decideRecent = 300
+	decideScoped = 128
+	// The files a session changed, as the decision sees them: the first and the latest.
+	pastFiles = 64
+	// How many parent directories projectRoot looks at for a .git entry.
+	rootSteps = 64
+	// How many earlier sessions a new one may draw on (draw_from).
+	maxDrawFrom = 10
 
 	// Records memory could not take are tried again with this backoff while the process
 	// lives.

@@ -10,8 +10,8 @@ import (
 // Session Merge ("CONTEXT: Component A and B from previous work") with the work spelled
 // out, since a new Codex session cannot see the others.
 func (m *Manager) drawFrom(ctx context.Context, ids []string) (string, error) {
-	if len(ids) > 10 {
-		return "", inputErr("draw_from", "names "+fmt.Sprint(len(ids))+" sessions", "at most 10 session ids")
+	if len(ids) > maxDrawFrom {
+		return "", inputErr("draw_from", "names "+fmt.Sprint(len(ids))+" sessions", fmt.Sprintf("at most %d session ids", maxDrawFrom))
 	}
 	var b strings.Builder
 	b.WriteString("Earlier Codex sessions this task builds on:")

@@ -242,13 +242,14 @@ func (m *Manager) candidates(ctx context.Context, dir string) []Candidate {
 // extends earlier work, names the session of this conversation (in this directory, for
 // this feature, when given) that the task continues.
 func (m *Manager) resolve(ctx context.Context, t Task, dir string) (string, string, error) {
-	snap, err := m.snapshot(ctx, t.ConversationID, dir, t.Feature)
+	snap, err := m.snapshot(ctx, t.ConversationID, dir, t.Feature, false)
 	if err != nil {
 		return "", "", err
 	}
 	d := decide.Decide(decide.Input{
 		Task: t.Task, Purpose: t.Purpose, Context: t.Context, Expected: t.Expected, Directory: dir,
 		Feature: t.Feature, ConversationID: t.ConversationID, Relation: decide.RelationExtends,
+		ProjectRoot: projectRoot(dir),
 	}, snap)
 	if d.Decision == decide.Resume && d.SessionID != "" {
 		return d.SessionID, "decision tree: " + d.Reason, nil

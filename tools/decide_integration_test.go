@@ -127,6 +127,79 @@ func TestIntegrationDecideThenRun(t *testing.T) {
 	}
 }
 
+// TestIntegrationDecideTakesStartSessionArguments: an assistant sends decide_resume the
+// object it would send start_session; the decision comes back, its suggested call carries
+// the run's fields, and following it runs codex with them. A bad value in one of those
+// fields is an isError naming it.
+func TestIntegrationDecideTakesStartSessionArguments(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	task := map[string]any{
+		"task": "Analyse the profile module", "purpose": "understand it", "mode": "analysis",
+		"rules": "do not edit files", "rules_template": "analysis", "timeout_seconds": 120, "wait_seconds": 90,
+		"sandbox": "read-only", "directory": h.dir, "feature": "profile",
+	}
+	d := h.decide(task)
+	if d.Decision.Decision != "new" || d.SuggestedCall.Tool != "start_session" {
+		t.Fatalf("first task: %s", pathOf(d))
+	}
+	for k, want := range map[string]any{"mode": "analysis", "rules": "do not edit files", "rules_template": "analysis",
+		"sandbox": "read-only", "timeout_seconds": float64(120), "wait_seconds": float64(90), "directory": h.dir, "feature": "profile"} {
+		if got := d.SuggestedCall.Arguments[k]; got != want {
+			t.Errorf("suggested %s = %v (%T), want %v", k, got, got, want)
+		}
+	}
+	s1 := h.follow(d, "REPLY: profile analysed")
+	if s1.Status != session.StatusCompleted || s1.Sandbox != "read-only" {
+		t.Fatalf("start: %+v", s1)
+	}
+	prompt := h.model.Requests()[len(h.model.Requests())-1].UserText
+	if !strings.Contains(prompt, "MODE: analysis") || !strings.Contains(prompt, "do not edit files") {
+		t.Fatalf("the run's prompt lacks the mode or rules:\n%s", prompt)
+	}
+
+	// The follow-up, same shape: a resume that carries them too, in the session's directory.
+	task["task"], task["relation"] = "Continue the profile analysis: list its public functions", "extends"
+	d = h.decide(task)
+	if d.Decision.Decision != "resume" || d.SessionID != s1.SessionID {
+		t.Fatalf("follow-up: %s", pathOf(d))
+	}
+	for _, k := range []string{"directory", "feature", "draw_from"} {
+		if v, ok := d.SuggestedCall.Arguments[k]; ok {
+			t.Errorf("resume_session call carries %s = %v", k, v)
+		}
+	}
+	if d.SuggestedCall.Arguments["mode"] != "analysis" || d.SuggestedCall.Arguments["sandbox"] != "read-only" {
+		t.Errorf("resume_session call lost mode or sandbox: %v", d.SuggestedCall.Arguments)
+	}
+	if s2 := h.follow(d, "REPLY: listed"); s2.SessionID != s1.SessionID || s2.Status != session.StatusCompleted {
+		t.Fatalf("resume: %+v", s2)
+	}
+
+	for _, bad := range []struct {
+		field string
+		value any
+		want  string
+	}{
+		{"mode", "yolo", "mode: value must be one of"},
+		{"sandbox", "danger-full-access", "sandbox: \"danger-full-access\" is above this server's limit"},
+		{"timeout_seconds", 100000, "timeout_seconds: maximum"},
+		{"rules_template", "no/such/template", "rules_template:"},
+	} {
+		args := map[string]any{}
+		for k, v := range task {
+			args[k] = v
+		}
+		args[bad.field] = bad.value
+		if bad.field == "sandbox" {
+			args["mode"] = "write" // analysis with a writing sandbox is its own refusal
+		}
+		res := h.call(t.Context(), "decide_resume", args)
+		if !res.IsError || !strings.Contains(text(res), bad.want) {
+			t.Errorf("%s = %v: %v %s; want an error with %q", bad.field, bad.value, res.IsError, text(res), bad.want)
+		}
+	}
+}
+
 func answered(d session.DecisionResult, questionWord, answer string) bool {
 	for _, s := range d.Path {
 		if strings.Contains(strings.ToLower(s.Question), questionWord) && s.Answer == answer {

@@ -30,8 +30,10 @@ func (h *handlers) addPrompts(s *server.MCPServer) {
 		if strings.TrimSpace(a["task"]) == "" {
 			return nil, fmt.Errorf("argument task is required")
 		}
+		// decide_resume takes start_session's arguments and carries them into the call
+		// it suggests, so every one the person gave goes to it.
 		call := map[string]any{}
-		for _, k := range []string{"task", "purpose", "context", "expected", "directory"} {
+		for _, k := range []string{"task", "purpose", "mode", "context", "expected", "rules_template", "directory"} {
 			if v := strings.TrimSpace(a[k]); v != "" {
 				call[k] = v
 			}
@@ -40,26 +42,11 @@ func (h *handlers) addPrompts(s *server.MCPServer) {
 		preview := prompts.Render(prompts.Fields{Purpose: a["purpose"], Task: a["task"], Mode: a["mode"], Context: a["context"], Expected: a["expected"]})
 		text := "Delegate this task to Codex with the codex-mcp tools.\n\n" +
 			"1. Call decide_resume with " + string(args) + ".\n" +
-			"2. Make the call it returns in suggested_call" + extra(a) + ". If the run comes back with status running, follow it with get_session and wait_seconds.\n" +
+			"2. Make the call it returns in suggested_call, as it is. If the run comes back with status running, follow it with get_session and wait_seconds.\n" +
 			"3. Report Codex's final message, the files it changed and any command that failed; if the run failed, say why and what to do next.\n\n" +
 			"The task as Codex will read it:\n\n" + preview
 		return mcp.NewGetPromptResult("Delegate to Codex", []mcp.PromptMessage{
 			mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(text)),
 		}), nil
 	})
-}
-
-// extra names the arguments decide_resume does not take but the run should.
-func extra(a map[string]string) string {
-	var parts []string
-	if m := strings.TrimSpace(a["mode"]); m != "" {
-		parts = append(parts, `"mode": "`+m+`"`)
-	}
-	if r := strings.TrimSpace(a["rules_template"]); r != "" {
-		parts = append(parts, `"rules_template": "`+r+`"`)
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return ", adding " + strings.Join(parts, " and ") + " to its arguments"
 }

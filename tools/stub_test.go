@@ -3,6 +3,7 @@ package tools_test
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,9 @@ type stubSessions struct {
 	list    session.SessionList
 	text    string
 	err     error
+
+	mu     sync.Mutex
+	decide []session.DecideQuery // the queries Decide was asked
 }
 
 func (s *stubSessions) Start(context.Context, session.Task, session.ProgressFunc) (session.Outcome, error) {
@@ -48,7 +52,10 @@ func (s *stubSessions) Cancel(context.Context, string) (session.Outcome, error) 
 
 func (s *stubSessions) Transcript(context.Context, string) (string, error) { return s.text, s.err }
 
-func (s *stubSessions) Decide(context.Context, session.DecideQuery) (session.DecisionResult, error) {
+func (s *stubSessions) Decide(_ context.Context, q session.DecideQuery) (session.DecisionResult, error) {
+	s.mu.Lock()
+	s.decide = append(s.decide, q)
+	s.mu.Unlock()
 	return session.DecisionResult{}, s.err
 }
 

@@ -73,7 +73,7 @@ func TestDelegatePrompt(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := res.Messages[0].Content.(mcp.TextContent).Text
-	for _, want := range []string{"decide_resume", `"task":"Add profile validation"`, `"mode": "write"`, "TASK: Add profile validation\nMODE: write\nCONTEXT: @{src/profile/**/*}"} {
+	for _, want := range []string{"decide_resume", `"task":"Add profile validation"`, `"mode":"write"`, "TASK: Add profile validation\nMODE: write\nCONTEXT: @{src/profile/**/*}"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("prompt lacks %q:\n%s", want, text)
 		}

@@ -119,7 +119,12 @@ func parseConfig(name string, args []string) (Config, error) {
 	fs.IntVar(&c.MaxRunning, "max-running", envMaxRunning(envOf["max-running"], badEnv), fmt.Sprintf("how many codex runs may go at once, 1 to %d; a start past it is refused (env CODEX_MCP_MAX_RUNNING)", tools.MaxRunningLimit))
 	if name == "sessions" || name == "decide" {
 		fs.BoolVar(&c.JSON, "json", false, "print JSON")
+	}
+	switch name {
+	case "sessions":
 		fs.StringVar(&c.Dir, "dir", "", "only sessions in this directory or below")
+	case "decide":
+		fs.StringVar(&c.Dir, "dir", "", "the directory the task would run in (relative to --default-dir); only sessions in it or below are weighed")
 	}
 	if name == "decide" {
 		fs.StringVar(&c.Relation, "relation", "", "extends, needs_context, independent or alternative")
@@ -209,7 +214,8 @@ usage:
   codex-mcp sessions [--dir D] [--json] [--limit N] [query]
                                list Codex sessions (this server's and Codex's own)
   codex-mcp decide [--dir D] [--relation R] [--conversation C] [--json] "TASK"
-                               resume or start fresh? the decision tree and its path
+                               resume or start fresh? the decision tree and its path,
+                               for a task run in D (only D's sessions and below weighed)
   codex-mcp doctor             check codex, its store and the state directory
   codex-mcp help
 

@@ -13,7 +13,10 @@ import (
 
 // decideCmd shows the decision tree's answer for a task: `codex-mcp decide [--dir D]
 // [--relation R] [--conversation C] [--json] "TASK"`. Without --conversation it looks at
-// every conversation in memory, as a person at a terminal would.
+// every conversation in memory, as a person at a terminal would. --dir D is where the
+// task would run, and the decision weighs only the sessions in D or below it: a person
+// asking about work in D means that work, not a session elsewhere that the tree would
+// continue in its own directory.
 func decideCmd(ctx context.Context, cfg Config, w io.Writer) error {
 	task := strings.TrimSpace(strings.Join(cfg.Args, " "))
 	if task == "" {
@@ -21,7 +24,10 @@ func decideCmd(ctx context.Context, cfg Config, w io.Writer) error {
 	}
 	mgr := newManager(cfg)
 	defer mgr.Close()
-	d, err := mgr.Decide(ctx, session.DecideQuery{Task: task, Directory: cfg.Dir, Relation: cfg.Relation, ConversationID: cfg.Conversation})
+	d, err := mgr.Decide(ctx, session.DecideQuery{
+		Task:     session.Task{Task: task, Directory: cfg.Dir, ConversationID: cfg.Conversation},
+		Relation: cfg.Relation, Within: cfg.Dir != "",
+	})
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func TestOpenPragmasAndDir(t *testing.T) {
 }
 
 func TestMigrations(t *testing.T) {
-	extra := append(slices.Clone(migrations), `ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT ''`)
+	extra := append(slices.Clone(migrations), sqlStep(`ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT ''`))
 	tests := []struct {
 		name string
 		run  func(t *testing.T, path string)
@@ -302,11 +302,12 @@ func TestSessionAggregation(t *testing.T) {
 	ctx := t.Context()
 	runs := []Run{
 		{RunID: "1", SessionID: "s1", Kind: KindFork, ParentSessionIDs: []string{"p0"}, ConversationID: "c1",
-			Directory: "/repo", Feature: "auth", Task: "implement auth", Sandbox: "workspace-write", Model: "m1", StartedAt: at(0)},
+			Directory: "/repo", Feature: "auth", Task: "implement auth", Context: "@{src/auth/**}",
+			Sandbox: "workspace-write", Model: "m1", StartedAt: at(0)},
 		{RunID: "2", SessionID: "s1", Kind: KindResume, ConversationID: "c2", Directory: "/repo",
-			Task: "add tests", Sandbox: "read-only", Model: "m2", StartedAt: at(10)},
+			Task: "add tests", Purpose: "secure login", Context: "@{src/auth/**}", Sandbox: "read-only", Model: "m2", StartedAt: at(10)},
 		{RunID: "3", SessionID: "s1", Kind: KindResume, ConversationID: "c1", Directory: "/repo",
-			Task: "fix lint", Sandbox: "workspace-write", Model: "m3", StartedAt: at(20)},
+			Task: "fix lint", Purpose: "clean up", Context: "the linter's report", Sandbox: "workspace-write", Model: "m3", StartedAt: at(20)},
 	}
 	for _, r := range runs {
 		must(t, s.InsertRun(ctx, r))
@@ -341,6 +342,8 @@ func TestSessionAggregation(t *testing.T) {
 		{"last message", ss.LastMessage, "tests added"},
 		{"files", fmt.Sprint(ss.FilesChanged), "[auth.go go.mod auth_test.go]"},
 		{"parents", fmt.Sprint(ss.ParentSessionIDs), "[p0]"},
+		{"purpose", ss.Purpose, "secure login"},
+		{"context", ss.Context, "@{src/auth/**}\nthe linter's report"},
 		{"started", ss.StartedAt.Equal(at(0)), true},
 		{"updated", ss.UpdatedAt.Equal(at(20)), true},
 	}

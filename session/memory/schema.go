@@ -11,13 +11,15 @@ import (
 // been applied. Append only: never edit or reorder a released step, because databases in
 // the field have already run it. Steps are additive (new tables, columns, indexes) so that
 // an older server still running against a database a newer one migrated keeps working.
-// Each step is also idempotent (IF NOT EXISTS) as a second line of defence.
-var migrations = []string{
+// Each step is also idempotent (IF NOT EXISTS, or a check of the columns a step adds) as a
+// second line of defence. A step is SQL (sqlStep) or, when it must fill what it adds from
+// the rows already there, Go; either runs inside the migration's transaction.
+var migrations = []step{
 	// 1: runs, the source of truth, and sessions, a per-session aggregate of runs kept up
 	// to date in the same transaction as every run write, so that listing 10,000 sessions
 	// newest-first is an index walk instead of a GROUP BY over every run; sessions_fts
 	// indexes the sessions' search text.
-	`
+	sqlStep(`
 CREATE TABLE IF NOT EXISTS runs (
 	seq                     INTEGER PRIMARY KEY,
 	run_id                  TEXT NOT NULL UNIQUE,
@@ -84,11 +86,11 @@ CREATE INDEX IF NOT EXISTS sessions_feature ON sessions(feature COLLATE NOCASE, 
 -- 10,000 sessions with short final messages and grows with their length. External
 -- content: the text itself is stored once, in sessions.search.
 CREATE VIRTUAL TABLE IF NOT EXISTS sessions_fts USING fts5(search, content='sessions', tokenize='trigram');
-`,
+`),
 	// 2: leases, the one-turn-at-a-time reservation of a session shared by every server
 	// process on the database (see AcquireLease). One row per reserved session; the
 	// owner columns say which process holds it, so a dead holder's lease can be taken.
-	`
+	sqlStep(`
 CREATE TABLE IF NOT EXISTS leases (
 	session_id       TEXT PRIMARY KEY,
 	run_id           TEXT NOT NULL,
@@ -98,7 +100,107 @@ CREATE TABLE IF NOT EXISTS leases (
 	since            INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS leases_owner ON leases(owner_pid, owner_start_time, owner_host);
-`,
+`),
+	// 3: the sessions aggregate says what a session is about, for the decision tree:
+	// purpose (its first run's that gave one) and context (its runs' contexts, bounded;
+	// see aboutOf). Sessions already recorded are filled from their runs.
+	addSessionAbout,
+}
+
+// step is one schema migration, run inside the migration's write transaction.
+type step func(ctx context.Context, tx *sql.Tx) error
+
+// sqlStep is a step that executes statements.
+func sqlStep(statements string) step {
+	return func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, statements)
+		return err
+	}
+}
+
+// addSessionAbout is step 3. Its SQL names only what exists at version 3, so it keeps
+// working however the schema grows after it.
+func addSessionAbout(ctx context.Context, tx *sql.Tx) error {
+	have, err := columns(ctx, tx, "sessions")
+	if err != nil {
+		return err
+	}
+	for _, col := range []string{"purpose", "context"} {
+		if have[col] {
+			continue // the version was lost after this step ran
+		}
+		if _, err := tx.ExecContext(ctx, `ALTER TABLE sessions ADD COLUMN `+col+` TEXT NOT NULL DEFAULT ''`); err != nil {
+			return err
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT session_id, purpose, context FROM runs
+		WHERE session_id IN (SELECT session_id FROM sessions) AND (purpose != '' OR context != '')
+		ORDER BY session_id, started_at, seq`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	// Collected first, then written: the rows are read on the transaction's connection.
+	type about struct{ sid, purpose, context string }
+	var (
+		fill               []about
+		sid                string
+		purposes, contexts []string
+	)
+	flush := func() {
+		if sid != "" {
+			p, c := aboutOf(purposes, contexts)
+			fill = append(fill, about{sid, p, c})
+		}
+	}
+	for rows.Next() {
+		var id, purpose, context string
+		if err := rows.Scan(&id, &purpose, &context); err != nil {
+			return err
+		}
+		if id != sid {
+			flush()
+			sid, purposes, contexts = id, nil, nil
+		}
+		purposes, contexts = append(purposes, purpose), append(contexts, context)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	flush()
+	rows.Close()
+	if len(fill) == 0 {
+		return nil
+	}
+	upd, err := tx.PrepareContext(ctx, `UPDATE sessions SET purpose = ?, context = ? WHERE session_id = ?`)
+	if err != nil {
+		return err
+	}
+	defer upd.Close()
+	for _, a := range fill {
+		if _, err := upd.ExecContext(ctx, a.purpose, a.context, a.sid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// columns is the set of column names of table.
+func columns(ctx context.Context, tx *sql.Tx, table string) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name FROM pragma_table_info(?)`, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		out[name] = true
+	}
+	return out, rows.Err()
 }
 
 // migrate brings db up to len(steps). The fast path, taken by every Open once the schema
@@ -106,7 +208,7 @@ CREATE INDEX IF NOT EXISTS leases_owner ON leases(owner_pid, owner_start_time, o
 // one BEGIN IMMEDIATE transaction after re-reading the version under the write lock, so
 // two processes opening a fresh database at once apply each step exactly once, and a
 // crash part-way leaves the database at the previous version.
-func migrate(ctx context.Context, db *sql.DB, steps []string, logger *slog.Logger) error {
+func migrate(ctx context.Context, db *sql.DB, steps []step, logger *slog.Logger) error {
 	var v int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 		return err
@@ -129,7 +231,7 @@ func migrate(ctx context.Context, db *sql.DB, steps []string, logger *slog.Logge
 	}
 	from := v
 	for ; v < len(steps); v++ {
-		if _, err := tx.ExecContext(ctx, steps[v]); err != nil {
+		if err := steps[v](ctx, tx); err != nil {
 			return fmt.Errorf("schema migration %d: %w", v+1, err)
 		}
 	}

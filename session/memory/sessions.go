@@ -31,6 +31,9 @@ type Session struct {
 	// forked from or drew on.
 	ParentSessionIDs []string
 	Conversations    []string // every conversation that ran a turn, in first-seen order
+	// Purpose and Context say what the session is about (see aboutOf): the first purpose
+	// a run gave, and the runs' contexts joined, at most sessionContextBytes.
+	Purpose, Context string
 }
 
 // Cursor is a keyset pagination position: the last session of the previous page.
@@ -76,7 +79,7 @@ const DefaultLimit = 50
 
 const sessionColumns = `session_id, conversation_id, directory, feature, task, last_task, status,
 	sandbox, model, started_at, updated_at, turns, last_message, files_changed,
-	parent_session_ids, conversations`
+	parent_session_ids, conversations, purpose, context`
 
 // Sessions lists sessions matching f, newest first by UpdatedAt then SessionID (both
 // descending, so ties have a stable order and keyset pagination neither skips nor
@@ -282,7 +285,7 @@ func scanSession(sc scanner) (Session, error) {
 	)
 	err := sc.Scan(&ss.SessionID, &ss.ConversationID, &ss.Directory, &ss.Feature, &ss.Task, &ss.LastTask,
 		&status, &ss.Sandbox, &ss.Model, &started, &updated, &ss.Turns, &ss.LastMessage, &files,
-		&parents, &convers)
+		&parents, &convers, &ss.Purpose, &ss.Context)
 	if err != nil {
 		return Session{}, err
 	}
@@ -308,7 +311,7 @@ func refreshSession(ctx context.Context, tx *sql.Tx, sid string) error {
 	if sid == "" {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT conversation_id, directory, feature, task, purpose, status,
+	rows, err := tx.QueryContext(ctx, `SELECT conversation_id, directory, feature, task, purpose, context, status,
 		sandbox, model, final_message, files_changed, parent_session_ids, started_at, coalesce(ended_at, started_at)
 		FROM runs WHERE session_id = ? ORDER BY started_at, seq`, sid)
 	if err != nil {
@@ -323,20 +326,23 @@ func refreshSession(ctx context.Context, tx *sql.Tx, sid string) error {
 		convs   = newOrderedSet()
 		// The text Filter.Query searches, lower-cased; a set because turns mostly
 		// repeat the directory and feature.
-		terms   = newOrderedSet()
-		started int64
-		updated int64
+		terms    = newOrderedSet()
+		started  int64
+		updated  int64
+		purposes []string
+		contexts []string
 	)
 	terms.add(strings.ToLower(sid))
 	for rows.Next() {
 		var (
-			conv, dir, feature, task, purpose, status, sandbox, model, msg, fjson, pjson string
-			st, up                                                                       int64
+			conv, dir, feature, task, purpose, context, status, sandbox, model, msg, fjson, pjson string
+			st, up                                                                                int64
 		)
-		if err := rows.Scan(&conv, &dir, &feature, &task, &purpose, &status, &sandbox, &model, &msg,
+		if err := rows.Scan(&conv, &dir, &feature, &task, &purpose, &context, &status, &sandbox, &model, &msg,
 			&fjson, &pjson, &st, &up); err != nil {
 			return err
 		}
+		purposes, contexts = append(purposes, purpose), append(contexts, context)
 		if ss.Turns == 0 {
 			ss.Task, started = task, st
 		}
@@ -370,6 +376,7 @@ func refreshSession(ctx context.Context, tx *sql.Tx, sid string) error {
 		return err
 	}
 	rows.Close()
+	ss.Purpose, ss.Context = aboutOf(purposes, contexts)
 
 	// The search index has external content: removing a row's entry needs the text it
 	// was indexed with, so read it before the row changes.
@@ -401,22 +408,90 @@ func refreshSession(ctx context.Context, tx *sql.Tx, sid string) error {
 	cj, _ := jsonList(convs.list)
 	var rowid int64
 	err = tx.QueryRowContext(ctx, `INSERT INTO sessions (`+sessionColumns+`, search)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT(session_id) DO UPDATE SET conversation_id = excluded.conversation_id,
 			directory = excluded.directory, feature = excluded.feature, task = excluded.task,
 			last_task = excluded.last_task, status = excluded.status, sandbox = excluded.sandbox,
 			model = excluded.model, started_at = excluded.started_at, updated_at = excluded.updated_at,
 			turns = excluded.turns, last_message = excluded.last_message,
 			files_changed = excluded.files_changed, parent_session_ids = excluded.parent_session_ids,
-			conversations = excluded.conversations, search = excluded.search
+			conversations = excluded.conversations, purpose = excluded.purpose, context = excluded.context,
+			search = excluded.search
 		RETURNING rowid`,
 		sid, ss.ConversationID, ss.Directory, ss.Feature, ss.Task, ss.LastTask, string(ss.Status),
-		ss.Sandbox, ss.Model, started, updated, ss.Turns, ss.LastMessage, fj, pj, cj, search).Scan(&rowid)
+		ss.Sandbox, ss.Model, started, updated, ss.Turns, ss.LastMessage, fj, pj, cj, ss.Purpose, ss.Context,
+		search).Scan(&rowid)
 	if err != nil || !reindex {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO sessions_fts(rowid, search) VALUES(?, ?)`, rowid, search)
 	return err
+}
+
+// aboutOf says what a session is about, from its runs' purposes and contexts (oldest run
+// first): the first purpose a run gave (the work the session was started for), and the
+// distinct contexts joined by newlines, since every turn's @{...} patterns and references
+// name the session's area. Past sessionContextBytes the first run's context is kept (cut
+// to half the bound when it is longer) and then the newest that fit whole, in run order.
+func aboutOf(purposes, contexts []string) (purpose, context string) {
+	for _, p := range purposes {
+		if p = strings.TrimSpace(p); p != "" {
+			purpose = p
+			break
+		}
+	}
+	set := newOrderedSet()
+	for _, c := range contexts {
+		set.add(strings.TrimSpace(c))
+	}
+	return purpose, joinBounded(set.list, sessionContextBytes)
+}
+
+// joinBounded joins list with newlines in at most limit bytes, as aboutOf describes.
+func joinBounded(list []string, limit int) string {
+	total := 0
+	for _, s := range list {
+		total += len(s) + 1
+	}
+	if total-1 <= limit {
+		return strings.Join(list, "\n")
+	}
+	first := list[0]
+	if len(list) == 1 {
+		first = cutText(first, limit)
+	} else if half := limit / 2; len(first) > half {
+		first = cutText(first, half)
+	}
+	budget := limit - len(first)
+	keep := make([]bool, len(list))
+	for i := len(list) - 1; i > 0; i-- {
+		if n := len(list[i]) + 1; n <= budget {
+			keep[i], budget = true, budget-n
+		}
+	}
+	parts := []string{first}
+	for i, s := range list[1:] {
+		if keep[i+1] {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+// cutText cuts s to at most n bytes on a rune boundary, and before an @{...} pattern the
+// cut would leave open.
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	s = s[:n]
+	if open := strings.LastIndex(s, "@{"); open >= 0 && strings.LastIndexByte(s, '}') < open {
+		s = s[:open]
+	}
+	return strings.TrimSpace(s)
 }
 
 // orderedSet keeps the first occurrence of each non-empty string, in order.

@@ -28,9 +28,10 @@ import (
 // ErrNotFound is returned by SetSessionID for a run the store does not have.
 var ErrNotFound = errors.New("memory: not found")
 
-// How long memory waits for SQLite, in one place. The point of the bound is that a
-// database locked by a stuck peer (seen: 40 s) costs a run a few seconds and a named
-// error (ErrLocked), never a hang: the caller records the run later instead.
+// Memory's tunable numbers, in one place: how long it waits for SQLite, and how much of
+// a session's text the per-session aggregate repeats. The point of the waits' bound is
+// that a database locked by a stuck peer (seen: 40 s) costs a run a few seconds and a
+// named error (ErrLocked), never a hang: the caller records the run later instead.
 const (
 	// busyTimeout is how long SQLite itself waits for another process's lock within one
 	// statement. Healthy writes take a few hundred microseconds, so a second means a stuck
@@ -49,6 +50,10 @@ const (
 	// slowLock is how long Diagnose may wait for the write lock and still call the
 	// database healthy; longer, and it reports how long it waited.
 	slowLock = 1 * time.Second
+
+	// sessionContextBytes bounds Session.Context, the runs' contexts joined: enough for
+	// every @{...} pattern and reference a session's turns named, not pasted documents.
+	sessionContextBytes = 4 << 10
 )
 
 // Store is the conversation memory. It is safe for concurrent use by many goroutines and,
