@@ -60,7 +60,7 @@ func fkey(b0, b1 byte) uint { return (uint(b0)*131 + uint(b1)) & 4095 }
 
 func analyzeInput(in *Input) *analysis {
 	a := &analysis{dir: cleanDir(in.Directory), root: cleanDir(in.ProjectRoot)}
-	a.atRoot = a.dir != "" && a.dir == a.root
+	a.atRoot = a.dir != "" && rootish(a.dir, a.root)
 	a.relationContinues = in.Relation == RelationExtends || in.Relation == RelationNeedsContext
 	task := tokenize(in.Task, false)
 	purpose := tokenize(in.Purpose, false)
@@ -320,4 +320,24 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// rootish: dir is the project root, or a folder under it that only says where code
+// lives ("/repo/src", "/repo/packages"): it names no module.
+func rootish(dir, root string) bool {
+	if root == "" || dir == "" {
+		return false
+	}
+	if dir == root {
+		return true
+	}
+	if len(dir) <= len(root) || dir[:len(root)] != root || dir[len(root)] != '/' {
+		return false
+	}
+	for _, c := range splitPath(dir[len(root):]) {
+		if !structuralDirs[strings.ToLower(c)] {
+			return false
+		}
+	}
+	return true
 }

@@ -27,6 +27,17 @@ func InferFeature(directory, context, task string) string {
 	return f
 }
 
+// InferFeatureAt is InferFeature for a directory in the project rooted at root: the
+// root, and folders under it that only say where code lives ("/repo/src"), carry the
+// repository's name, not a module's, so there the label comes from the patterns or
+// the task's words.
+func InferFeatureAt(root, directory, context, task string) string {
+	if rootish(cleanDir(directory), cleanDir(root)) {
+		directory = ""
+	}
+	return InferFeature(directory, context, task)
+}
+
 // Where a feature label came from. Labels from the caller, a directory or a file
 // pattern name a module; a label made from the task's nouns is only a guess.
 type labelSource uint8
@@ -90,8 +101,13 @@ func compsFeature(comps []string) string {
 // adjacent ("user table" → "user-table"); synonyms collapse ("authentication" → "auth").
 func taskFeature(toks []token) string {
 	var parts []string
+	first := true
 	for _, t := range toks {
-		if isTermWord(t) && lexicon[t.low]&wAspect == 0 {
+		lead := first
+		if lexicon[t.low]&wStop == 0 {
+			first = false
+		}
+		if (isTermWord(t) || !lead && nounToo[t.low]) && lexicon[t.low]&wAspect == 0 {
 			w := t.low
 			if canon := lex.CanonicalOf[w]; canon != "" {
 				w = canon

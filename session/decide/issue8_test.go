@@ -85,3 +85,18 @@ func withConv(in Input) Input {
 	}
 	return in
 }
+
+func TestInferFeatureAtRoot(t *testing.T) {
+	for _, c := range []struct{ root, dir, ctx, task, want string }{
+		{"/repo", "/repo", "", "Add the audit log viewer", "audit-log"},
+		{"/repo", "/repo/src", "", "Add the audit log viewer", "audit-log"},
+		{"/repo", "/repo/src", "@{internal/billing/**}", "Add invoices", "billing"},
+		{"/repo", "/repo/services/billing", "", "Add invoices", "billing"},
+		{"", "/home/ana/shop/src", "", "Add invoices", "shop"},
+		{"/home/ana/shop", "/home/ana/shop/src", "", "Add invoices", "invoices"},
+	} {
+		if got := InferFeatureAt(c.root, c.dir, c.ctx, c.task); got != c.want {
+			t.Errorf("InferFeatureAt(%q, %q, %q, %q) = %q, want %q", c.root, c.dir, c.ctx, c.task, got, c.want)
+		}
+	}
+}

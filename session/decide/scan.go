@@ -417,7 +417,7 @@ func (a *analysis) dirRel(sdir string) dirRel {
 		sdir = cleanDir(sdir)
 		rel = relate(a.dir, sdir)
 	}
-	if a.root != "" && rel != relDifferent && (a.atRoot || sdir == a.root) {
+	if a.root != "" && rel != relDifferent && (a.atRoot || rootish(sdir, a.root)) {
 		return relProject
 	}
 	return rel
@@ -426,7 +426,7 @@ func (a *analysis) dirRel(sdir string) dirRel {
 // rootLabel: the session's feature is only its project root's name (labelled from the
 // directory by an older server): it names no module.
 func (a *analysis) rootLabel(s *Past) bool {
-	return a.root != "" && s.Feature != "" && cleanDir(s.Directory) == a.root && labelMatch(s.Feature, dirFeature(a.root))
+	return a.root != "" && s.Feature != "" && rootish(cleanDir(s.Directory), a.root) && labelMatch(s.Feature, dirFeature(a.root))
 }
 
 func sessionDir(s *Past) string {
