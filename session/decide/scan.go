@@ -483,7 +483,6 @@ func evalSession(a *analysis, snap *Snapshot, i int, inConv bool, rel dirRel, fe
 	case modeLight:
 		c.scanned = true
 		c.prim = a.match(s.Task, false) | a.match(s.FirstTask, false) | a.match(s.Feature, true) | a.matchDir(sdir)
-		c.sec = a.match(s.Purpose, false)
 		c.area = patternOverlap(a, sdir, s.Context)
 	}
 	if inConv {
