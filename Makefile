@@ -43,7 +43,8 @@ cross:
 # FUZZSCALE=100 for a longer hunt.
 FUZZSCALE ?= 1
 FUZZ_TARGETS ?= FuzzParseEvent:./session/codex:30000 FuzzParse:./session/rollout:2000 \
-	FuzzRender:./prompts:30000 FuzzParse:./internal/atpattern:30000 FuzzToolArguments:./tools:30000
+	FuzzRender:./prompts:30000 FuzzParse:./internal/atpattern:30000 FuzzToolArguments:./tools:30000 \
+	FuzzDecide:./session/decide:30000
 fuzz:
 	@set -e; for ft in $(FUZZ_TARGETS); do name=$${ft%%:*}; rest=$${ft#*:}; pkg=$${rest%%:*}; \
 		n=$$(( $${rest##*:} * $(FUZZSCALE) )); echo "== fuzz $$name in $$pkg ($$n runs)"; \

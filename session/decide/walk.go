@@ -215,6 +215,10 @@ func (w *walker) related(prev *cand) (bool, []string) {
 		return false, append(ev, "the task asks for a clean start: "+quote(a.fresh))
 	case prev.age > StaleAfter && len(a.back) == 0 && len(a.cross) == 0 && !s.merge:
 		return false, append(ev, fmt.Sprintf("last ran %s ago and the task does not point back at it: too old to relate on subject alone", ago(prev.age)))
+	case prev.rel == relDifferent && prev.area.kind == 0 && !s.back && !s.merge:
+		// The caller named a directory, and that session worked in another one: shared
+		// words alone do not make it this task's work (a resume would run over there).
+		return false, append(ev, "it worked in another directory and the task does not point back at it")
 	}
 	ok := len(s.subj) > 0 || s.area != "" || s.back || s.follow || s.alt || s.merge
 	if !ok {
