@@ -29,6 +29,7 @@ type analysis struct {
 	dir      string
 	root     string // the project root ("" when unknown)
 	atRoot   bool   // dir is the project root: it names no module
+	rootBase string // the root's folder name: in the project's paths ("lib/hub/…") a namespace, not a subject
 	patterns []pattern
 	areas    []taskArea // the task's @{} patterns as paths (under dir when it is known)
 	label    string
@@ -51,6 +52,7 @@ type analysis struct {
 	latest                                                   []string // points at the latest work of this conversation
 	insteadOf                                                []string // Y of "instead of Y": an alternative if Y is the earlier work
 	bareInstead                                              bool     // "use a queue instead": replaces the earlier work
+	problem                                                  []string // reports a defect in existing work ("why is the sitemap empty?", a stack trace)
 	joined                                                   bool     // the task joins named things: a join word or preposition between them
 	both                                                     bool     // "the two charts", "both screens"
 	relationContinues                                        bool     // the caller's relation says the task continues earlier work
@@ -68,6 +70,11 @@ func analyzeInput(in *Input) *analysis {
 	exp := tokenize(in.Expected, false)
 
 	a.patterns = parsePatterns(in.Context)
+	// Files the task names ("lib/ingest/producer.ex:42" in a pasted trace, `src/a.go`)
+	// say where the work is, like patterns.
+	for _, f := range namedFiles(in.Task + "\n" + in.Purpose) {
+		a.patterns = append(a.patterns, pattern{text: f, prefix: staticPrefix(f), comps: lowerComps(staticPrefix(f))})
+	}
 	for _, p := range a.patterns {
 		if p.prefix != "" {
 			a.areas = append(a.areas, taskArea{vpath{a.dir, p.prefix}, p.text})
@@ -95,6 +102,9 @@ func analyzeInput(in *Input) *analysis {
 	a.hasArea = a.dir != "" && !a.atRoot || len(a.areas) > 0 || a.labelSrc == srcExplicit
 
 	a.phase, a.phaseOf = detectPhase(task), "task"
+	if a.root != "" {
+		a.rootBase = a.root[strings.LastIndexByte(a.root, '/')+1:]
+	}
 	if a.phase == phUnknown {
 		a.phase, a.phaseOf = detectPhase(purpose), "purpose"
 	}
@@ -113,7 +123,8 @@ func analyzeInput(in *Input) *analysis {
 			}
 			// An aspect noun leading the task is what it is about ("The validation
 			// errors should name the row"), not the kind of work ("Add validation").
-			aspect := lexicon[t.low]&wAspect != 0 && !(isTask && lead)
+			aspect := lexicon[t.low]&wAspect != 0 && !(isTask && lead && i+1 < len(toks) &&
+				toks[i+1].clause == t.clause && lexicon[toks[i+1].low]&wStop == 0)
 			// "API documentation", "integration tests", "component B": a word that
 			// qualifies an aspect, or a one-letter placeholder, does not give the task
 			// a subject of its own that would unbind a lifecycle follow-up.
@@ -198,6 +209,10 @@ func analyzeInput(in *Input) *analysis {
 				a.alt = append(a.alt, p)
 			}
 		}
+	}
+	a.problem = findPhrases(all, problemWords)
+	if topicFirst(task) {
+		a.weak = append(a.weak, "the "+task[1].low+" …:") // "The WebUSB flasher: show a progress bar"
 	}
 	a.latest = latestReferences(task, all)
 	if len(a.latest) == 0 {
@@ -295,9 +310,23 @@ func (a *analysis) matchIn(s string, path, exact bool) uint64 {
 
 // matchDir matches the words of a path; below the project root only, since every
 // session of the project shares the root's name.
+//
+// The part of the path the task's own directory shares is where both work, not what
+// either is about ("/home/joe/src/hub" names the repository, not a subject).
 func (a *analysis) matchDir(p string) uint64 {
-	if a.root != "" && len(p) >= len(a.root) && p[:len(a.root)] == a.root && (len(p) == len(a.root) || p[len(a.root)] == '/') {
-		p = p[len(a.root):]
+	for _, base := range [...]string{a.root, a.dir} {
+		if base != "" && len(p) >= len(base) && p[:len(base)] == base && (len(p) == len(base) || p[len(base)] == '/') {
+			p = p[len(base):]
+		}
+	}
+	if a.rootBase != "" && strings.Contains(p, a.rootBase) {
+		var kept []string
+		for _, c := range splitPath(p) {
+			if !strings.EqualFold(c, a.rootBase) {
+				kept = append(kept, c)
+			}
+		}
+		p = strings.Join(kept, "/")
 	}
 	return a.match(p, true)
 }
@@ -340,4 +369,12 @@ func rootish(dir, root string) bool {
 		}
 	}
 	return true
+}
+
+func lowerComps(p string) []string {
+	var out []string
+	for _, c := range splitPath(p) {
+		out = append(out, strings.ToLower(c))
+	}
+	return out
 }

@@ -25,6 +25,9 @@ var lex = struct {
 	Synonyms      []string // groups of words for one thing (compared by stem)
 	CanonicalOf   map[string]string
 	ArtifactNouns string // "that schema", "those changes": a demonstrative before one points back
+	// Kinds name a kind of thing, not which: two tasks sharing only these ("the boarding
+	// pass screen", "the signup screen") are not about the same thing.
+	Kinds string
 	// Spelling: British spellings the -ise/-yse rule does not cover (see american).
 	Spelling map[string]string
 	// StemOf overrides Snowball where it merges words of different meaning
@@ -32,15 +35,18 @@ var lex = struct {
 	StemOf map[string]string
 
 	// Phrases.
-	Back        string // points back at earlier work, and lets other conversations' work count
-	Weak        string // refers to existing work, weaker: needs shared subject words to count
-	We          string // "we"/"you" + a past verb: "we worked on", "you built"
-	PastVerbs   string // … the verbs of We, as single words
-	Time        string // time words that place the work in the past ("last week")
-	Resume      string // explicitly carries on earlier work: lets other conversations' work count
-	Fresh       string // asks for a clean start
-	Unrelated   string // says the task is unrelated to earlier work
-	Latest      string // points at the work just done in this conversation ("you just", "your fix")
+	Back      string // points back at earlier work, and lets other conversations' work count
+	Weak      string // refers to existing work, weaker: needs shared subject words to count
+	We        string // "we"/"you" + a past verb: "we worked on", "you built"
+	PastVerbs string // … the verbs of We, as single words
+	Time      string // time words that place the work in the past ("last week")
+	Resume    string // explicitly carries on earlier work: lets other conversations' work count
+	Fresh     string // asks for a clean start
+	Unrelated string // says the task is unrelated to earlier work
+	Latest    string // points at the work just done in this conversation ("you just", "your fix")
+	// Problem: reports a defect in, or asks about, something that exists ("why is the
+	// sitemap empty?", "crashes", a pasted error): it is about the work that built it.
+	Problem     string
 	Alternative string // replaces or redoes work another way (Session Branch)
 	// InsteadOf: "instead of Y", "rather than Y": an alternative when Y is the earlier
 	// work ("use a queue instead of the polling" after the polling); otherwise it
@@ -74,7 +80,8 @@ var lex = struct {
 		established following follow maintain consistent consistency earlier yesterday today continue continuing
 		independent unrelated separate fresh start scratch alternative alternatively way ways everything something
 		idea option options quality good better high low standard standards across entire whole week weeks day days
-		morning night time times ago together piece pieces bits entry entries back ahead people`,
+		morning night time times ago together piece pieces bits entry entries back ahead people failing failed fails
+		broken working works wrong left off right correct properly timed`,
 	Verbs: `keep get put update updates updated modify handle allow enable provide include produce try trying
 		combine merge unify wire connect consolidate integrate integrating bump
 		replace replacing swap switch scrap ditch drop redo rewrite reimplement redesign rework swap move change
@@ -126,6 +133,23 @@ var lex = struct {
 		"signup registration register",
 		"mailer email emails mail",
 		"jwt token tokens",
+		"image images picture pictures photo photos img",
+		"dark night",
+		"theme themes appearance",
+		"savefile savefiles savegame savegames save saves",
+		"serialize serialization serializer deserialize deserialization deserializer marshal unmarshal",
+		"shutdown sigterm graceful drain draining termination",
+		"sleep standby suspend lowpower",
+		"confirm confirmation confirmations verify verification verifications",
+		"config configuration settings preferences",
+		"notification notifications push alert alerts",
+		"upload uploads uploader attachment attachments",
+		"permission permissions role roles rbac acl",
+		"deploy deployment deployments rollout release",
+		"metrics telemetry monitoring",
+		"queue queues job jobs worker workers",
+		"crash crashes crashlytics",
+		"hotkey hotkeys shortcut shortcuts keybinding keybindings",
 	},
 	CanonicalOf: map[string]string{
 		"authentication": "auth", "authenticate": "auth", "authorization": "auth", "authorize": "auth",
@@ -146,6 +170,9 @@ var lex = struct {
 		"organize": "organiz", "experience": "experienc", "experiences": "experienc", "experiment": "experiment",
 		"experiments": "experiment", "experimental": "experiment", "importance": "importanc", "important": "importanc",
 	},
+	Kinds: `component components page pages screen screens view views widget widgets service services class classes
+		handler handlers endpoint endpoints button buttons dialog dialogs modal modals panel panels tab tabs field fields
+		script scripts helper helpers`,
 	ArtifactNouns: `schema table tables endpoint endpoints api module feature function code fix change changes
 		implementation component components service class file files model migration bug work design middleware
 		handler page query script job pipeline screen view widget stuff thing`,
@@ -169,6 +196,9 @@ var lex = struct {
 		different module, different area, not related, something else, switching gears, switch gears, change of topic,
 		different topic, side task, another project, separate project, on another note, independent of, nothing to do with,
 		side quest, unrelated to, has nothing to do`,
+	Problem: `why, still, crashes, crashed, crash, broken, fails, failing, failed, error, exception, panic, panics,
+		traceback, stack trace, returns 500, throws, doesn't, does not, isn't, is not, never, wrong, empty, regression,
+		no longer, stopped working, hangs, freezes, leaks, times out, timed out`,
 	Latest: `you just, just did, just now, what you did, what you just did, you proposed, you suggested, you recommended,
 		your fix, your change, your changes, your patch, your version, your implementation, that change, those changes,
 		the change you, the fix you, what you wrote, what you built, go ahead, as planned, the plan, that plan, build on that,
@@ -184,7 +214,7 @@ var lex = struct {
 	Join: `integrate, integrating, integration, combine, combining, merge, merging, unify, wire, wiring, wire up,
 		hook up, hook into, connect, connecting, plug into, tie together, tie into, link up, glue, consolidate,
 		together, into one, end to end`,
-	JoinWords: `into onto to from with through up`,
+	JoinWords: `into onto to from with through up over via`,
 	Both:      `two both three all`,
 	Enhance: `enhance, enhancement, extend, improve, improvement, optimize, harden, augment, expand, refine, polish,
 		build on, on top of, continue, finish, take further, take it further, go further, next step, next steps`,
@@ -219,12 +249,13 @@ var (
 	weWords       = map[string]bool{}
 	artifactNoun  = map[string]bool{}
 	nounToo       = map[string]bool{}
+	kindNoun      = map[string]bool{}
 	otherWords    = map[string]bool{}
 	joinWords     = map[string]bool{}
 	bothWords     = map[string]bool{}
 	approachNouns = map[string]bool{}
 
-	backStrong, backWeak, timeWords, resumeWords, latestWords, insteadOfWords, freshWords, unrelatedWords, altWords, mergeWords, enhanceWords []string
+	backStrong, backWeak, timeWords, resumeWords, latestWords, insteadOfWords, problemWords, freshWords, unrelatedWords, altWords, mergeWords, enhanceWords []string
 )
 
 func init() {
@@ -288,6 +319,9 @@ func init() {
 	for _, w := range strings.Fields(lex.NounsToo) {
 		nounToo[w] = true
 	}
+	for _, w := range strings.Fields(lex.Kinds) {
+		kindNoun[w] = true
+	}
 	for _, w := range strings.Fields(lex.ArtifactNouns) {
 		artifactNoun[w] = true
 	}
@@ -299,6 +333,7 @@ func init() {
 	unrelatedWords = phrases(lex.Unrelated)
 	altWords = phrases(lex.Alternative)
 	latestWords = phrases(lex.Latest)
+	problemWords = phrases(lex.Problem)
 	insteadOfWords = phrases(lex.InsteadOf)
 	mergeWords = phrases(lex.Join)
 	enhanceWords = phrases(lex.Enhance)

@@ -142,6 +142,18 @@ func (c *cand) compute(a *analysis, rec *[]Contribution) {
 	c.score = s
 }
 
+// nameEvidence: c shares a subject word that names something, not only a kind of
+// thing ("boarding pass screen" and "signup screen" share no subject).
+func (c *cand) nameEvidence(a *analysis) bool {
+	m := c.subjects(a)
+	for id := range a.terms {
+		if m&(1<<id) != 0 && !kindNoun[a.terms[id].word] {
+			return true
+		}
+	}
+	return false
+}
+
 // strongSubject: c shares what the task is about, not just a word of it: the task's
 // first own subject word ("the rate limiter we added … for the mobile clients" is about
 // a rate limiter, not clients), or two of its own subject words.
@@ -484,6 +496,9 @@ func evalSession(a *analysis, snap *Snapshot, i int, inConv bool, rel dirRel, fe
 		c.scanned = true
 		c.prim = a.match(s.Task, false) | a.match(s.FirstTask, false) | a.match(s.Feature, true) | a.matchDir(sdir)
 		c.area = patternOverlap(a, sdir, s.Context)
+		if c.area.kind == 0 {
+			c.area = fileOverlap(a, sdir, s.Files)
+		}
 	}
 	if inConv {
 		c.eligible = true
@@ -497,15 +512,17 @@ func evalSession(a *analysis, snap *Snapshot, i int, inConv bool, rel dirRel, fe
 			c.eligible = c.subjectEvidence(a) || c.moduleEvidence()
 		case len(a.cross) > 0:
 			c.eligible = c.strongSubject(a) || a.ownSubject() == 0 && c.moduleEvidence()
-		case len(a.back) > 0 || len(a.weak) > 0:
-			c.eligible = c.strongSubject(a) && (c.moduleEvidence() || c.rel == relProject)
+		case len(a.back) > 0 || len(a.weak) > 0 || len(a.problem) > 0:
+			// a weaker reference back, or a problem report about something that exists
+			c.eligible = c.strongSubject(a) && (c.moduleEvidence() || c.rel == relProject) ||
+				len(a.problem) > 0 && c.area.kind != 0
 		}
 	}
 	switch {
 	case a.hasArea:
 		c.module = c.moduleEvidence()
 	case a.subj != 0:
-		c.module = c.subjectEvidence(a) || c.feat >= 1
+		c.module = c.nameEvidence(a) || c.area.kind != 0 || c.feat >= 1
 	default:
 		c.module = true // the task names no area: the latest one is assumed
 	}

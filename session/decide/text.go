@@ -309,3 +309,54 @@ func insteadObjects(toks []token) (objects []string, bare bool) {
 	}
 	return objects, bare
 }
+
+// namedFiles finds file paths written in the text: a word with a '/' whose last part
+// has an extension ("lib/ingest/producer.ex:42:", "`src/auth/jwt.go`"), line numbers
+// and quotes trimmed. At most maxNamedFiles.
+func namedFiles(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool {
+		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '`' || r == '"' || r == '\'' || r == '(' || r == ')' || r == ','
+	}) {
+		for len(f) > 0 && (f[len(f)-1] == ':' || f[len(f)-1] == '.' || f[len(f)-1] >= '0' && f[len(f)-1] <= '9' && strings.Contains(f, ":")) {
+			if i := strings.LastIndexByte(f, ':'); i >= 0 && f[len(f)-1] != ':' {
+				f = f[:i]
+				continue
+			}
+			f = f[:len(f)-1]
+		}
+		f = strings.TrimPrefix(f, "./")
+		if strings.Contains(f, "@{") || strings.Contains(f, "://") || !strings.Contains(f, "/") || strings.HasPrefix(f, "/") {
+			continue
+		}
+		last := f[strings.LastIndexByte(f, '/')+1:]
+		if dot := strings.LastIndexByte(last, '.'); dot <= 0 || dot == len(last)-1 {
+			continue
+		}
+		if out = append(out, f); len(out) == maxNamedFiles {
+			break
+		}
+	}
+	return out
+}
+
+const maxNamedFiles = 8
+
+// topicFirst: the task opens with the thing it is about, then a colon ("The WebUSB
+// flasher: show a progress bar"): a definite reference to something that exists.
+func topicFirst(toks []token) bool {
+	if len(toks) < 3 || toks[0].low != "the" && toks[0].low != "our" || toks[0].clause != 0 {
+		return false
+	}
+	n := 0
+	for _, t := range toks[1:] {
+		if t.clause != 0 {
+			return n > 0 && n <= 4
+		}
+		if leadVerbs[t.low] != phUnknown || carrierVerb[t.low] != phUnknown || lexicon[t.low]&(wStop|wVerb) != 0 {
+			return false
+		}
+		n++
+	}
+	return false
+}

@@ -17,6 +17,7 @@ type signals struct {
 	alt       bool     // an alternative approach to it (Session Branch)
 	merge     bool     // integrates several sessions (Session Merge)
 	unmatched []string // subject words of the task no candidate shares
+	kindsOnly bool     // the shared subject words only name a kind of thing ("screen", "page")
 }
 
 type walker struct {
@@ -140,6 +141,10 @@ func (w *walker) related(prev *cand) (bool, []string) {
 
 	s := &w.sig
 	s.subj = a.words(prev.subjects(a))
+	s.kindsOnly = true
+	for _, word := range s.subj {
+		s.kindsOnly = s.kindsOnly && kindNoun[word]
+	}
 	s.aspects = a.words((prev.prim | prev.sec) &^ a.subj)
 	s.area = w.areaText(prev)
 	// A back-reference ties to this session if it shares what the task names; a task
@@ -219,6 +224,12 @@ func (w *walker) related(prev *cand) (bool, []string) {
 		// The caller named a directory, and that session worked in another one: shared
 		// words alone do not make it this task's work (a resume would run over there).
 		return false, append(ev, "it worked in another directory and the task does not point back at it")
+	case prev.feat == -2 && prev.area.kind == 0 && !s.back && !s.merge:
+		return false, append(ev, "the caller's feature differs from its feature and the task does not point back at it")
+	case w.elsewhere(prev) && !s.back && !s.merge:
+		return false, append(ev, "the task's files ("+w.taskArea()+") lie outside everything it worked on")
+	case len(s.subj) > 0 && s.kindsOnly && s.area == "" && !s.back && !s.follow && !s.alt && !s.merge && w.siblingOf(prev) == "":
+		return false, append(ev, "it shares only the kind of thing ("+quote(s.subj)+"), not what it is about")
 	}
 	ok := len(s.subj) > 0 || s.area != "" || s.back || s.follow || s.alt || s.merge
 	if !ok {
@@ -320,7 +331,7 @@ func (w *walker) siblingOf(prev *cand) string {
 	}
 	shared := prev.subjects(a) & a.subj
 	for id := range a.terms {
-		if shared&(1<<id) != 0 && !artifactNoun[a.terms[id].word] && a.qualifier&(1<<id) == 0 {
+		if shared&(1<<id) != 0 && !kindNoun[a.terms[id].word] && a.qualifier&(1<<id) == 0 {
 			return ""
 		}
 	}
@@ -800,4 +811,11 @@ func (w *walker) replaces(prev *cand) bool {
 		}
 	}
 	return false
+}
+
+// elsewhere: the task names files (patterns or paths) and the session's known files and
+// patterns lie outside all of them.
+func (w *walker) elsewhere(prev *cand) bool {
+	p := &w.snap.Sessions[prev.newest]
+	return len(w.a.areas) > 0 && prev.area.kind == 0 && (len(p.Files) > 0 || strings.Contains(p.Context, "@{"))
 }
