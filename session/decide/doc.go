@@ -33,7 +33,14 @@
 // Merge; one that replaces or redoes the work another way is a Session Branch; a
 // lifecycle verb follows the latest work only when the task names no subject of its
 // own or one that work shares ("Add tests" → yes; "Bump Node in CI and fix the
-// warnings" after "Implement the tag cloud" → no).
+// warnings" after "Implement the tag cloud" → no); only the task's first clause gives
+// it a subject, and words that qualify an aspect ("API documentation") or are
+// placeholders ("component B") do not. Pointers at the latest work ("you just", "test
+// it", "your fix", "go ahead") tie to it; file paths a task names (a pasted stack
+// trace) are its area like @{...} patterns; a problem report about something that
+// exists ("why is the sitemap empty?") refers back to the work that built it. Sharing
+// only a kind of thing ("the boarding pass screen", "the signup screen") is no shared
+// subject, and words of the directory the task already shares name no subject.
 //
 // How each node is answered:
 //
