@@ -201,7 +201,7 @@ func analyzeInput(in *Input) *analysis {
 	a.alt = findPhrases(all, altWords)
 	a.insteadOf, a.bareInstead = insteadObjects(task)
 	if a.bareInstead {
-		a.alt = append(a.alt, "instead")
+		a.alt = append(a.alt, lex.Instead)
 	}
 	for _, toks := range [][]token{task, purpose} {
 		for _, p := range otherApproach(toks) {

@@ -34,6 +34,18 @@ var lex = struct {
 	// ("authorization" and "author" both stem to "author").
 	StemOf map[string]string
 
+	// Grammar: the small words the structural readers look for.
+	Demonstratives string // "that schema": before an artifact noun, points back
+	Pieces         string // "the geocoding work": a named piece of earlier work
+	Pronouns       string // "test it": the latest work, when the task named nothing before
+	PronounsToo    string // "build on that": pronouns only after a PronounAfter word
+	PronounAfter   string
+	DummyNext      string // "is it possible", "it seems": "it" as a dummy subject
+	WeFillers      string // "we just added", "we have built": between We and the verb
+	PastMarkers    string // "what we make before": a verb of We then one of these
+	Topic          string // "The WebUSB flasher: …": opens a topic-first task
+	NotWe          string // "we will add": a We after one of these is not past work
+
 	// Phrases.
 	Back      string // points back at earlier work, and lets other conversations' work count
 	Weak      string // refers to existing work, weaker: needs shared subject words to count
@@ -53,6 +65,7 @@ var lex = struct {
 	// describes a change to that work ("page through results instead of loading them
 	// all"). A bare "instead" at the end ("use a queue instead") always replaces it.
 	InsteadOf string
+	Instead   string
 	// OtherWords + ApproachNouns: "a different design", "another caching strategy".
 	OtherWords, ApproachNouns string
 	Join                      string // brings several pieces of work together (Session Merge)
@@ -177,6 +190,17 @@ var lex = struct {
 		implementation component components service class file files model migration bug work design middleware
 		handler page query script job pipeline screen view widget stuff thing`,
 
+	Demonstratives: `that those these this`,
+	Pieces:         `work stuff changes`,
+	Pronouns:       `it them`,
+	PronounsToo:    `that this`,
+	PronounAfter:   `on to for with from of into about after`,
+	DummyNext:      `is s was would should will seems looks possible true`,
+	WeFillers:      `just already have had`,
+	PastMarkers:    `before earlier`,
+	Topic:          `the our`,
+	NotWe:          `will`,
+
 	Back: `previous, prior, from current session, current session, from session, from the session, session memory,
 		you just, just created, just added, just built, just implemented, just wrote, just did, just made, continue,
 		continuing, resume, earlier, yesterday, last time, left off, pick up, picking up, so far, from previous work,
@@ -204,6 +228,7 @@ var lex = struct {
 		the change you, the fix you, what you wrote, what you built, go ahead, as planned, the plan, that plan, build on that,
 		on top of that, on top of this`,
 	InsteadOf:     `instead of, rather than, in place of`,
+	Instead:       `instead`,
 	OtherWords:    `different another alternative other second`,
 	ApproachNouns: `approach design way strategy architecture implementation method technique mechanism algorithm take`,
 	Alternative: `alternative approach, alternative implementation, an alternative, try approach, try another, try a different,
@@ -250,6 +275,17 @@ var (
 	artifactNoun  = map[string]bool{}
 	nounToo       = map[string]bool{}
 	kindNoun      = map[string]bool{}
+	insteadWords  = map[string]bool{}
+	demonstrative = map[string]bool{}
+	pieceNoun     = map[string]bool{}
+	pronoun       = map[string]bool{}
+	pronounToo    = map[string]bool{}
+	pronounAfter  = map[string]bool{}
+	dummyNext     = map[string]bool{}
+	weFiller      = map[string]bool{}
+	pastMarker    = map[string]bool{}
+	topicWord     = map[string]bool{}
+	notWe         = map[string]bool{}
 	otherWords    = map[string]bool{}
 	joinWords     = map[string]bool{}
 	bothWords     = map[string]bool{}
@@ -318,6 +354,16 @@ func init() {
 	}
 	for _, w := range strings.Fields(lex.NounsToo) {
 		nounToo[w] = true
+	}
+	for set, words := range map[*map[string]bool]string{&demonstrative: lex.Demonstratives, &pieceNoun: lex.Pieces,
+		&pronoun: lex.Pronouns, &pronounToo: lex.PronounsToo, &pronounAfter: lex.PronounAfter, &dummyNext: lex.DummyNext,
+		&weFiller: lex.WeFillers, &pastMarker: lex.PastMarkers, &topicWord: lex.Topic, &notWe: lex.NotWe} {
+		for _, w := range strings.Fields(words) {
+			(*set)[w] = true
+		}
+	}
+	for _, w := range strings.Fields(lex.Instead) {
+		insteadWords[w] = true
 	}
 	for _, w := range strings.Fields(lex.Kinds) {
 		kindNoun[w] = true

@@ -170,15 +170,15 @@ func detectPhase(toks []token) phase {
 func demonstratives(toks []token) []string {
 	var out []string
 	for i := 0; i+1 < len(toks); i++ {
-		switch toks[i].low {
-		case "that", "those", "these", "this":
+		switch {
+		case demonstrative[toks[i].low]:
 			if artifactNoun[toks[i+1].low] {
 				out = append(out, toks[i].low+" "+toks[i+1].low)
 			}
-		case "the":
+		case topicWord[toks[i].low]: // "the", "our"
 			// "the X work", "the X Y changes": a named piece of earlier work
 			for j := i + 2; j < len(toks) && j <= i+4; j++ {
-				if w := toks[j].low; w == "work" || w == "stuff" || w == "changes" {
+				if w := toks[j].low; pieceNoun[w] {
 					out = append(out, "the "+toks[j-1].low+" "+w)
 					break
 				}
@@ -196,27 +196,23 @@ func demonstratives(toks []token) []string {
 func pastReferences(toks []token) []string {
 	var out []string
 	for i := 0; i+1 < len(toks); i++ {
-		if !weWords[toks[i].low] || i > 0 && toks[i-1].low == "will" {
+		if !weWords[toks[i].low] || i > 0 && notWe[toks[i-1].low] {
 			continue
 		}
 		j := i + 1
-		for j < len(toks)-1 && (toks[j].low == "just" || toks[j].low == "already" || toks[j].low == "have" || toks[j].low == "had") {
+		for j < len(toks)-1 && weFiller[toks[j].low] {
 			j++
 		}
 		w := toks[j].low
 		switch {
 		case pastVerbs[w] || len(w) > 4 && strings.HasSuffix(w, "ed") && lexicon[w]&wStop == 0:
 			out = append(out, toks[i].low+" "+w)
-		case j+1 < len(toks) && (toks[j+1].low == "before" || toks[j+1].low == "earlier"):
+		case j+1 < len(toks) && pastMarker[toks[j+1].low]:
 			out = append(out, toks[i].low+" "+w+" "+toks[j+1].low)
 		}
 	}
 	return out
 }
-
-// pronounAfter: words after which "that"/"this" is a pronoun ("build on that").
-var pronounAfter = map[string]bool{"on": true, "to": true, "for": true, "with": true, "from": true, "of": true,
-	"into": true, "about": true, "after": true}
 
 // latestReferences finds words that point at the work just done in this conversation:
 // "you just", "your fix", and "it"/"them" as the object of the task ("test it",
@@ -225,13 +221,13 @@ func latestReferences(toks []token, all string) []string {
 	out := findPhrases(all, latestWords)
 	named := false // the task named a thing before the pronoun: that is what it stands for
 	for i, t := range toks {
-		if (t.low == "that" || t.low == "this") && !named && i > 0 && toks[i-1].clause == t.clause &&
+		if pronounToo[t.low] && !named && i > 0 && toks[i-1].clause == t.clause &&
 			(pronounAfter[toks[i-1].low] || leadVerbs[toks[i-1].low] != phUnknown) &&
 			(i+1 == len(toks) || toks[i+1].clause != t.clause || lexicon[toks[i+1].low]&wStop != 0) {
 			out = append(out, toks[i-1].low+" "+t.low) // "build on that and …", "fix this"
 			continue
 		}
-		if t.low != "it" && t.low != "them" {
+		if !pronoun[t.low] {
 			if isTermWord(t) && lexicon[t.low]&wAspect == 0 {
 				named = true
 			}
@@ -244,14 +240,11 @@ func latestReferences(toks []token, all string) []string {
 			continue // "It …" opens a clause: a subject
 		}
 		prev := toks[i-1].low
-		if prev == "is" || prev == "was" || prev == "make" && t.low == "it" && i+1 < len(toks) && toks[i+1].clause == t.clause && lexicon[toks[i+1].low]&wStop != 0 {
-			continue
+		if dummyNext[prev] {
+			continue // "is it …"
 		}
-		if i+1 < len(toks) && toks[i+1].clause == t.clause {
-			switch toks[i+1].low {
-			case "is", "s", "was", "would", "should", "will", "seems", "looks", "possible", "true":
-				continue
-			}
+		if i+1 < len(toks) && toks[i+1].clause == t.clause && dummyNext[toks[i+1].low] {
+			continue // "it is …", "it seems …"
 		}
 		out = append(out, prev+" "+t.low)
 	}
@@ -284,30 +277,46 @@ func lows(toks []token) []string {
 	return out
 }
 
-// insteadObjects reads "instead of Y" / "rather than Y" in the task: the first word of
-// each Y, and whether a bare "instead" (not "instead of") replaces the earlier work.
+// insteadObjects reads "instead of Y" / "rather than Y" (lex.InsteadOf) in the task:
+// the first word of each Y; and whether a bare "instead" (lex.Instead, not followed by
+// the rest of an InsteadOf phrase) replaces the earlier work.
 func insteadObjects(toks []token) (objects []string, bare bool) {
-	for i, t := range toks {
-		var skip int
-		switch {
-		case t.low == "instead" && (i+1 == len(toks) || toks[i+1].low != "of" || toks[i+1].clause != t.clause):
-			bare = true
-			continue
-		case t.low == "instead" || t.low == "rather" && i+1 < len(toks) && toks[i+1].low == "than":
-			skip = 2
-		case t.low == "place" && i > 0 && toks[i-1].low == "in" && i+1 < len(toks) && toks[i+1].low == "of":
-			skip = 2
-		default:
+	for i := 0; i < len(toks); i++ {
+		n := 0
+		for _, p := range insteadOfWords {
+			if ws := strings.Fields(p); phraseAt(toks, i, ws) {
+				n = len(ws)
+				break
+			}
+		}
+		if n == 0 {
+			if insteadWords[toks[i].low] {
+				bare = true
+			}
 			continue
 		}
-		for j := i + skip; j < len(toks) && toks[j].clause == t.clause; j++ {
+		for j := i + n; j < len(toks) && toks[j].clause == toks[i].clause; j++ {
 			if lexicon[toks[j].low]&wStop == 0 {
 				objects = append(objects, toks[j].low)
 				break
 			}
 		}
+		i += n - 1
 	}
 	return objects, bare
+}
+
+// phraseAt: the words ws start at toks[i], within one clause.
+func phraseAt(toks []token, i int, ws []string) bool {
+	if i+len(ws) > len(toks) {
+		return false
+	}
+	for k, w := range ws {
+		if toks[i+k].low != w || toks[i+k].clause != toks[i].clause {
+			return false
+		}
+	}
+	return true
 }
 
 // namedFiles finds file paths written in the text: a word with a '/' whose last part
@@ -345,7 +354,7 @@ const maxNamedFiles = 8
 // topicFirst: the task opens with the thing it is about, then a colon ("The WebUSB
 // flasher: show a progress bar"): a definite reference to something that exists.
 func topicFirst(toks []token) bool {
-	if len(toks) < 3 || toks[0].low != "the" && toks[0].low != "our" || toks[0].clause != 0 {
+	if len(toks) < 3 || !topicWord[toks[0].low] || toks[0].clause != 0 {
 		return false
 	}
 	n := 0
