@@ -40,6 +40,8 @@ type analysis struct {
 	forms  []form
 	subj   uint64 // term ids that are not aspects
 	inTask uint64 // term ids that occur in the task itself
+	// occ: the task's words in order, for reading noun phrases ("the dbt_snapshots DAG")
+	occ []occurrence
 	// qualifier: task terms that qualify an aspect ("API" documentation) or are
 	// placeholders ("X"): not a subject of their own
 	qualifier uint64
@@ -109,16 +111,39 @@ func analyzeInput(in *Input) *analysis {
 		a.phase, a.phaseOf = detectPhase(purpose), "purpose"
 	}
 
+	// The task's own subject is in its first clause that names anything ("Hi there, I
+	// hope you are well! I wanted to follow up on the webhook handler" is about the
+	// handler).
+	// A first clause that gives an instruction ("Plan the refactor.") is the task's,
+	// subject or not.
+	subjClause := 0
+	for _, t := range task {
+		if leadVerbs[t.low] != phUnknown || carrierVerb[t.low] != phUnknown {
+			break
+		}
+		if isTermWord(t) && lexicon[t.low]&wAspect == 0 {
+			subjClause = t.clause
+			break
+		}
+	}
 	ids := map[string]uint8{}
 	add := func(toks []token, weight float64) {
 		isTask := weight == weights.TermTask
 		first := true // before the first content word
+		before := -1  // the term right before this word in the task, or -1
+		fresh := false
 		for i, t := range toks {
 			lead := first
 			if lexicon[t.low]&wStop == 0 {
 				first = false
 			}
+			if isTask && t.gap {
+				before = -1 // "on macOS, hotkeys …": no modifier across punctuation
+			}
 			if !isTermWord(t) && (lead || !nounToo[t.low]) {
+				if isTask {
+					before, fresh = -1, newInstance[t.low]
+				}
 				continue
 			}
 			// An aspect noun leading the task is what it is about ("The validation
@@ -130,7 +155,7 @@ func analyzeInput(in *Input) *analysis {
 			// a subject of its own that would unbind a lifecycle follow-up.
 			// Only the task's first clause says what it is about: "Plan the refactor. Small
 			// steps" is about the refactor.
-			qualifies := isTask && !aspect && (t.ident || t.clause > 0 || i+1 < len(toks) && lexicon[toks[i+1].low]&wAspect != 0)
+			qualifies := isTask && !aspect && (t.ident || t.clause != subjClause || i+1 < len(toks) && lexicon[toks[i+1].low]&wAspect != 0)
 			w := weight
 			if aspect {
 				w *= weights.AspectFactor
@@ -139,6 +164,8 @@ func analyzeInput(in *Input) *analysis {
 				a.terms[id].weight = max(a.terms[id].weight, w)
 				if isTask {
 					a.inTask |= 1 << id
+					a.occ = append(a.occ, occurrence{id: int8(id), before: int8(before), fresh: fresh})
+					before, fresh = int(id), false
 				}
 				if qualifies {
 					a.qualifier |= 1 << id
@@ -156,6 +183,10 @@ func analyzeInput(in *Input) *analysis {
 			}
 			if isTask {
 				a.inTask |= 1 << id
+				if len(a.occ) < maxOccurrences {
+					a.occ = append(a.occ, occurrence{id: int8(id), before: int8(before), fresh: fresh})
+				}
+				before, fresh = int(id), false
 			}
 			if qualifies {
 				a.qualifier |= 1 << id
@@ -174,6 +205,29 @@ func analyzeInput(in *Input) *analysis {
 	add(purpose, weights.TermPurpose)
 	add(ctx, weights.TermContext)
 	add(exp, weights.TermExpected)
+	// The project's own name written in the task ("Hub.CurrencyConverter" in the hub
+	// repository, "pg_vecx.log_level" in pg_vecx) and folders of paths that only say
+	// where code lives ("packages/web") are where the work is, not what it is about.
+	var notSubject []string
+	if a.rootBase != "" && codeName(strings.ToLower(in.Task+" "+in.Purpose), strings.ToLower(a.rootBase)) {
+		for _, t := range tokenize(a.rootBase, true) {
+			notSubject = append(notSubject, t.stem)
+		}
+	}
+	for _, f := range strings.Fields(in.Task + " " + in.Purpose) {
+		if strings.ContainsRune(f, '/') {
+			for _, c := range splitPath(f) {
+				if structuralDirs[strings.ToLower(c)] {
+					notSubject = append(notSubject, stem(strings.ToLower(c)))
+				}
+			}
+		}
+	}
+	for _, st := range notSubject {
+		if id, ok := ids[st]; ok {
+			a.subj &^= 1 << id
+		}
+	}
 
 	all := norm(task) + norm(purpose) + norm(ctx) + norm(exp)
 	taskPurpose := norm(task) + norm(purpose)
@@ -378,3 +432,84 @@ func lowerComps(p string) []string {
 	}
 	return out
 }
+
+// occurrence is one subject word of the task where it stands: the term, the term right
+// before it (its modifier, -1 when a function word comes first), and whether "new" or
+// "another" introduces it ("a new DAG": another instance of a kind).
+type occurrence struct {
+	id, before int8
+	fresh      bool
+}
+
+const maxOccurrences = 128
+
+// named returns the words of mask (subject words a session shares) that name the same
+// thing in the task: not a head whose modifier the session does not share ("the
+// dbt_snapshots DAG" after "the ingest_orders DAG" shares only the kind), not a new
+// instance ("a new DAG").
+//
+// A head counts as a kind only when the session, too, names it with a modifier the task
+// does not share ("the ingest_orders DAG"); "devices sync" after "offline sync" is the
+// sync, said differently, only if the session's "sync" has no modifier of its own.
+// sessionText is the session's task(s), read only when the rule could drop a word.
+func (a *analysis) named(mask uint64, sessionText func() string) uint64 {
+	var out, headed uint64
+	for _, o := range a.occ {
+		bit := uint64(1) << uint(o.id)
+		if mask&bit == 0 {
+			continue
+		}
+		switch {
+		case o.fresh:
+		case o.before < 0 || mask&(1<<uint(o.before)) != 0 || a.subj&(1<<uint(o.before)) == 0:
+			out |= bit
+		default:
+			headed |= bit
+		}
+	}
+	if headed &^= out; headed != 0 && sessionText != nil {
+		out |= headed &^ a.modifiedIn(sessionText(), mask)
+	}
+	return out | mask&^a.inTask // words of the purpose or context keep their weight
+}
+
+// modifiedIn: the task words that text (a session's task) writes after a content word
+// the task does not share ("ingest_orders DAG").
+func (a *analysis) modifiedIn(text string, shared uint64) uint64 {
+	var out uint64
+	toks := tokenize(text, false)
+	for i := 1; i < len(toks); i++ {
+		t, p := toks[i], toks[i-1]
+		if t.gap || !isTermWord(p) {
+			continue
+		}
+		m := a.match(t.low, t.ident) & shared
+		if m != 0 && a.match(p.low, p.ident)&shared == 0 {
+			out |= m
+		}
+	}
+	return out
+}
+
+// codeName: name occurs in s as a whole identifier written as code — a namespace
+// ("hub.currencyconverter", "pg_vecx.log_level", "hub::x", "hub/…") or a name that is
+// itself an identifier ("pg_vecx") — not as an English word ("it duplicates notes" in
+// the notes repository is about notes).
+func codeName(s, name string) bool {
+	ident := strings.ContainsAny(name, "_-.")
+	for off := 0; ; {
+		i := strings.Index(s[off:], name)
+		if i < 0 {
+			return false
+		}
+		i += off
+		end := i + len(name)
+		if (i == 0 || !identByte(s[i-1])) && (end == len(s) || !identByte(s[end])) &&
+			(ident || end < len(s) && strings.IndexByte(".:/", s[end]) >= 0 && end+1 < len(s) && identByte(s[end+1])) {
+			return true
+		}
+		off = i + 1
+	}
+}
+
+func identByte(c byte) bool { return wordByte[c] || c == '_' || c == '-' }

@@ -45,6 +45,7 @@ var lex = struct {
 	PastMarkers    string // "what we make before": a verb of We then one of these
 	Topic          string // "The WebUSB flasher: …": opens a topic-first task
 	NotWe          string // "we will add": a We after one of these is not past work
+	NewInstance    string // "a new DAG", "another widget": a new instance of a kind, not the old one
 
 	// Phrases.
 	Back      string // points back at earlier work, and lets other conversations' work count
@@ -53,9 +54,12 @@ var lex = struct {
 	PastVerbs string // … the verbs of We, as single words
 	Time      string // time words that place the work in the past ("last week")
 	Resume    string // explicitly carries on earlier work: lets other conversations' work count
-	Fresh     string // asks for a clean start
-	Unrelated string // says the task is unrelated to earlier work
-	Latest    string // points at the work just done in this conversation ("you just", "your fix")
+	// Weekdays are time words after a WeekdayBefore word ("from Monday", "last Friday")
+	// or as "Monday's"; alone they are names ("Black Friday").
+	Weekdays, WeekdayBefore string
+	Fresh                   string // asks for a clean start
+	Unrelated               string // says the task is unrelated to earlier work
+	Latest                  string // points at the work just done in this conversation ("you just", "your fix")
 	// Problem: reports a defect in, or asks about, something that exists ("why is the
 	// sitemap empty?", "crashes", a pasted error): it is about the work that built it.
 	Problem     string
@@ -83,7 +87,9 @@ var lex = struct {
 		over under again also via per about after before between both during through please etc eg ie let lets now
 		next one two three based using use used well like want need needs needed make sure still anymore pls plz thanks
 		hey ok okay maybe really actually already instead rather lot bit little quick quickly asap kindly
-		doesn don didn isn wasn aren weren won wouldn shouldn couldn hasn haven hadn ll ve re`,
+		doesn don didn isn wasn aren weren won wouldn shouldn couldn hasn haven hadn ll ve re
+		hi hello hope hoping wanted wonder wondering thank cheers alright sorry dear team folks concerning regarding
+		re per`,
 	Generic: `feature features module modules system systems logic code implementation implementations
 		functionality function functions basic complete comprehensive full existing previous prior current session
 		sessions memory work task tasks approach project projects src lib file files pattern patterns best practice
@@ -200,6 +206,7 @@ var lex = struct {
 	PastMarkers:    `before earlier`,
 	Topic:          `the our`,
 	NotWe:          `will`,
+	NewInstance:    `new another`,
 
 	Back: `previous, prior, from current session, current session, from session, from the session, session memory,
 		you just, just created, just added, just built, just implemented, just wrote, just did, just made, continue,
@@ -210,8 +217,10 @@ var lex = struct {
 	We:        `we, you, i`,
 	PastVerbs: `worked did made wrote built started added created implemented fixed set began put got had wired shipped designed refactored`,
 	Time: `yesterday, last week, last night, last time, earlier today, other day, this morning, days ago, a week ago,
-		previous session, previous conversation, earlier session, before the restart, last sprint, monday, tuesday,
-		wednesday, thursday, friday, saturday, sunday, over the weekend, the other week`,
+		previous session, previous conversation, earlier session, other chat, another chat, other conversation,
+		other thread, other session, before the restart, last sprint, over the weekend, the other week`,
+	Weekdays:      `monday tuesday wednesday thursday friday saturday sunday`,
+	WeekdayBefore: `on from last since this that until by`,
 	Resume: `continue, continuing, resume, pick up, picking up, left off, carry on, keep working, where we were,
 		where we stopped`,
 	Fresh: `fresh start, start fresh, from scratch, start over, clean slate, new session, fresh session,
@@ -219,7 +228,8 @@ var lex = struct {
 	Unrelated: `unrelated, new independent, independent task, independent feature, separate task, different feature,
 		different module, different area, not related, something else, switching gears, switch gears, change of topic,
 		different topic, side task, another project, separate project, on another note, independent of, nothing to do with,
-		side quest, unrelated to, has nothing to do`,
+		side quest, unrelated to, has nothing to do, separate thing, totally separate, completely separate,
+		something different`,
 	Problem: `why, still, crashes, crashed, crash, broken, fails, failing, failed, error, exception, panic, panics,
 		traceback, stack trace, returns 500, throws, doesn't, does not, isn't, is not, never, wrong, empty, regression,
 		no longer, stopped working, hangs, freezes, leaks, times out, timed out`,
@@ -238,7 +248,7 @@ var lex = struct {
 		rework it, redesign, differently, plan b, throw that out, throw it out, throw this out, scrap that, scrap it`,
 	Join: `integrate, integrating, integration, combine, combining, merge, merging, unify, wire, wiring, wire up,
 		hook up, hook into, connect, connecting, plug into, tie together, tie into, link up, glue, consolidate,
-		together, into one, end to end`,
+		together, into one, end to end, chain, compose`,
 	JoinWords: `into onto to from with through up over via`,
 	Both:      `two both three all`,
 	Enhance: `enhance, enhancement, extend, improve, improvement, optimize, harden, augment, expand, refine, polish,
@@ -286,6 +296,7 @@ var (
 	pastMarker    = map[string]bool{}
 	topicWord     = map[string]bool{}
 	notWe         = map[string]bool{}
+	newInstance   = map[string]bool{}
 	otherWords    = map[string]bool{}
 	joinWords     = map[string]bool{}
 	bothWords     = map[string]bool{}
@@ -357,7 +368,7 @@ func init() {
 	}
 	for set, words := range map[*map[string]bool]string{&demonstrative: lex.Demonstratives, &pieceNoun: lex.Pieces,
 		&pronoun: lex.Pronouns, &pronounToo: lex.PronounsToo, &pronounAfter: lex.PronounAfter, &dummyNext: lex.DummyNext,
-		&weFiller: lex.WeFillers, &pastMarker: lex.PastMarkers, &topicWord: lex.Topic, &notWe: lex.NotWe} {
+		&weFiller: lex.WeFillers, &pastMarker: lex.PastMarkers, &topicWord: lex.Topic, &notWe: lex.NotWe, &newInstance: lex.NewInstance} {
 		for _, w := range strings.Fields(words) {
 			(*set)[w] = true
 		}
@@ -374,6 +385,12 @@ func init() {
 	backStrong = phrases(lex.Back)
 	backWeak = phrases(lex.Weak)
 	timeWords = phrases(lex.Time)
+	for _, d := range strings.Fields(lex.Weekdays) {
+		timeWords = append(timeWords, d+" s")
+		for _, b := range strings.Fields(lex.WeekdayBefore) {
+			timeWords = append(timeWords, b+" "+d)
+		}
+	}
 	resumeWords = phrases(lex.Resume)
 	freshWords = phrases(lex.Fresh)
 	unrelatedWords = phrases(lex.Unrelated)

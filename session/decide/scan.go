@@ -144,8 +144,8 @@ func (c *cand) compute(a *analysis, rec *[]Contribution) {
 
 // nameEvidence: c shares a subject word that names something, not only a kind of
 // thing ("boarding pass screen" and "signup screen" share no subject).
-func (c *cand) nameEvidence(a *analysis) bool {
-	m := c.subjects(a)
+func (c *cand) nameEvidence(a *analysis, p *Past) bool {
+	m := a.named(c.subjects(a), func() string { return p.Task + ". " + p.FirstTask })
 	for id := range a.terms {
 		if m&(1<<id) != 0 && !kindNoun[a.terms[id].word] {
 			return true
@@ -166,8 +166,15 @@ func (c *cand) strongSubject(a *analysis) bool {
 	if bits.OnesCount64(shared) >= 2 {
 		return true
 	}
-	first := own & -own // the lowest id: terms are numbered in task order
-	return shared&first != 0
+	// the first own word, the project's own name left out ("the ztar compression work"
+	// in the ztar repository is about compression)
+	for m := own; m != 0; m &= m - 1 {
+		first := m & -m // the lowest id: terms are numbered in task order
+		if id := bits.TrailingZeros64(first); a.rootBase == "" || stem(strings.ToLower(a.rootBase)) != stem(a.terms[id].word) {
+			return shared&first != 0
+		}
+	}
+	return false
 }
 
 // bound: a lifecycle follow-up belongs to c only when it names no subject of its own
@@ -414,7 +421,13 @@ func scanSessions(a *analysis, in *Input, snap *Snapshot) *scanResult {
 		}
 		r.module = &module
 	}
-	r.mergeFrom = mergeSet(a, snap, r.top)
+	pool := r.top
+	if len(a.merge) > 0 {
+		// "bring the cart, the coupons and Stripe together": an explicit merge draws on
+		// the sessions it names wherever they ran
+		pool = append(append([]cand(nil), r.top...), r.others...)
+	}
+	r.mergeFrom = mergeSet(a, snap, pool)
 	return r
 }
 
@@ -522,7 +535,7 @@ func evalSession(a *analysis, snap *Snapshot, i int, inConv bool, rel dirRel, fe
 	case a.hasArea:
 		c.module = c.moduleEvidence()
 	case a.subj != 0:
-		c.module = c.nameEvidence(a) || c.area.kind != 0 || c.feat >= 1
+		c.module = c.nameEvidence(a, s) || c.area.kind != 0 || c.feat >= 1
 	default:
 		c.module = true // the task names no area: the latest one is assumed
 	}

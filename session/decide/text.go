@@ -66,6 +66,7 @@ type token struct {
 	stem   string
 	ident  bool // a single upper-case letter used as a name ("component A")
 	clause int  // sentence or clause number: '.', '?', '!', ':', ';' and newlines end one
+	gap    bool // punctuation (not just space) stands between it and the word before
 }
 
 // tokenize splits text into words. A single letter is kept only when it is a name:
@@ -73,8 +74,12 @@ type token struct {
 func tokenize(s string, path bool) []token {
 	var out []token
 	i, n, idx, clause := 0, len(s), 0, 0
+	gap := false
 	for i < n {
 		if !wordByte[s[i]] {
+			if s[i] != ' ' {
+				gap = true
+			}
 			switch s[i] {
 			case '.', '?', '!', ':', ';', '\n':
 				// "v1.2", "src/a.go": a dot inside a word does not end a clause
@@ -97,11 +102,13 @@ func tokenize(s string, path bool) []token {
 		if len(w) == 1 {
 			l := strings.ToLower(w)
 			ident := w != "I" && (path || wi > 0 && w[0] >= 'A' && w[0] <= 'Z')
-			out = append(out, token{low: l, stem: l, ident: ident, clause: clause})
+			out = append(out, token{low: l, stem: l, ident: ident, clause: clause, gap: gap})
+			gap = false
 			continue
 		}
 		l := strings.ToLower(w)
-		out = append(out, token{low: l, stem: stem(l), clause: clause})
+		out = append(out, token{low: l, stem: stem(l), clause: clause, gap: gap})
+		gap = false
 	}
 	return out
 }

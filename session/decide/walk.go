@@ -140,7 +140,10 @@ func (w *walker) related(prev *cand) (bool, []string) {
 	}
 
 	s := &w.sig
-	s.subj = a.words(prev.subjects(a))
+	names := a.named(prev.subjects(a), func() string { return p.Task + ". " + p.FirstTask })
+	// a lifecycle follow-up binds to what the task names, read as noun phrases
+	prev.follow = prev.follow && (a.ownSubject() == 0 || names&a.inTask != 0 || prev.area.kind != 0)
+	s.subj = a.words(names)
 	s.kindsOnly = true
 	for _, word := range s.subj {
 		s.kindsOnly = s.kindsOnly && kindNoun[word]
