@@ -88,8 +88,7 @@ var lex = struct {
 		next one two three based using use used well like want need needs needed make sure still anymore pls plz thanks
 		hey ok okay maybe really actually already instead rather lot bit little quick quickly asap kindly
 		doesn don didn isn wasn aren weren won wouldn shouldn couldn hasn haven hadn ll ve re
-		hi hello hope hoping wanted wonder wondering thank cheers alright sorry dear team folks concerning regarding
-		re per`,
+		hi hello hope hoping wanted wonder wondering thank cheers alright sorry dear team folks concerning regarding`,
 	Generic: `feature features module modules system systems logic code implementation implementations
 		functionality function functions basic complete comprehensive full existing previous prior current session
 		sessions memory work task tasks approach project projects src lib file files pattern patterns best practice

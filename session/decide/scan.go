@@ -145,7 +145,11 @@ func (c *cand) compute(a *analysis, rec *[]Contribution) {
 // nameEvidence: c shares a subject word that names something, not only a kind of
 // thing ("boarding pass screen" and "signup screen" share no subject).
 func (c *cand) nameEvidence(a *analysis, p *Past) bool {
-	m := a.named(c.subjects(a), func() string { return p.Task + ". " + p.FirstTask })
+	var text func() string
+	if c.inConv { // node 5 looks at this conversation's sessions only
+		text = func() string { return p.Task + ". " + p.FirstTask }
+	}
+	m := a.named(c.subjects(a), text)
 	for id := range a.terms {
 		if m&(1<<id) != 0 && !kindNoun[a.terms[id].word] {
 			return true
