@@ -134,7 +134,8 @@ func analyzeInput(in *Input) *analysis {
 		fresh := false
 		for i, t := range toks {
 			lead := first
-			if lexicon[t.low]&wStop == 0 {
+			// as detectPhase reads it: "Right, plan the refactor" leads with "plan"
+			if lexicon[t.low]&wStop == 0 && !(lexicon[t.low]&wGeneric != 0 && i+1 < len(toks) && toks[i+1].gap) {
 				first = false
 			}
 			if isTask && t.gap {
@@ -273,8 +274,13 @@ func analyzeInput(in *Input) *analysis {
 		a.latest = latestReferences(purpose, all)
 	}
 	a.merge = findPhrases(taskPurpose, mergeWords)
+	// the first clause, or the one after a one-word heading ("Reconcile: join …")
+	joinClause := 0
+	if len(task) > 1 && task[1].clause == 1 {
+		joinClause = 1
+	}
 	for _, t := range task {
-		if t.clause == 0 && joinWords[t.low] {
+		if t.clause <= joinClause && joinWords[t.low] {
 			a.joined = true
 		}
 		if bothWords[t.low] {
@@ -385,6 +391,23 @@ func (a *analysis) matchDir(p string) uint64 {
 	return a.match(p, true)
 }
 
+// matchFile matches a changed file's folders and its name without the extension; a
+// name every module has ("values.yaml", "index.ts", "README.md") says nothing.
+func (a *analysis) matchFile(f string) uint64 {
+	dir, base := "", f
+	if i := strings.LastIndexAny(f, "/\\"); i >= 0 {
+		dir, base = f[:i], f[i+1:]
+	}
+	if i := strings.IndexByte(base, '.'); i > 0 {
+		base = base[:i]
+	}
+	m := a.matchDir(dir)
+	if !commonFile[strings.ToLower(base)] {
+		m |= a.match(base, true)
+	}
+	return m
+}
+
 // words lists the task words in mask, for evidence.
 func (a *analysis) words(mask uint64) []string {
 	var out []string
@@ -473,18 +496,18 @@ func (a *analysis) named(mask uint64, sessionText func() string) uint64 {
 	return out | mask&^a.inTask // words of the purpose or context keep their weight
 }
 
-// modifiedIn: the task words that text (a session's task) writes after a content word
-// the task does not share ("ingest_orders DAG").
+// modifiedIn: the task words that text (a session's task) joins to a content word the
+// task does not share: after it ("ingest_orders DAG") or before it ("notes server").
 func (a *analysis) modifiedIn(text string, shared uint64) uint64 {
 	var out uint64
 	toks := tokenize(text, false)
-	for i := 1; i < len(toks); i++ {
-		t, p := toks[i], toks[i-1]
-		if t.gap || !isTermWord(p) {
+	for i := range toks {
+		m := a.match(toks[i].low, toks[i].ident) & shared
+		if m == 0 {
 			continue
 		}
-		m := a.match(t.low, t.ident) & shared
-		if m != 0 && a.match(p.low, p.ident)&shared == 0 {
+		if i > 0 && !toks[i].gap && isTermWord(toks[i-1]) && a.match(toks[i-1].low, toks[i-1].ident)&shared == 0 ||
+			i+1 < len(toks) && !toks[i+1].gap && isTermWord(toks[i+1]) && a.match(toks[i+1].low, toks[i+1].ident)&shared == 0 {
 			out |= m
 		}
 	}
@@ -513,3 +536,13 @@ func codeName(s, name string) bool {
 }
 
 func identByte(c byte) bool { return wordByte[c] || c == '_' || c == '-' }
+
+// nonKind drops the words of mask that only name a kind of thing ("package", "screen").
+func (a *analysis) nonKind(mask uint64) uint64 {
+	for id := range a.terms {
+		if kindNoun[a.terms[id].word] {
+			mask &^= 1 << id
+		}
+	}
+	return mask
+}

@@ -28,6 +28,9 @@ var lex = struct {
 	// Kinds name a kind of thing, not which: two tasks sharing only these ("the boarding
 	// pass screen", "the signup screen") are not about the same thing.
 	Kinds string
+	// CommonFiles: file names every module has; in a session's changed files they name
+	// no subject.
+	CommonFiles string
 	// Spelling: British spellings the -ise/-yse rule does not cover (see american).
 	Spelling map[string]string
 	// StemOf overrides Snowball where it merges words of different meaning
@@ -99,7 +102,7 @@ var lex = struct {
 		independent unrelated separate fresh start scratch alternative alternatively way ways everything something
 		idea option options quality good better high low standard standards across entire whole week weeks day days
 		morning night time times ago together piece pieces bits entry entries back ahead people failing failed fails
-		broken working works wrong left off right correct properly timed`,
+		broken working works wrong left off right correct properly timed chat chats conversation thread`,
 	Verbs: `keep get put update updates updated modify handle allow enable provide include produce try trying
 		combine merge unify wire connect consolidate integrate integrating bump
 		replace replacing swap switch scrap ditch drop redo rewrite reimplement redesign rework swap move change
@@ -168,6 +171,9 @@ var lex = struct {
 		"queue queues job jobs worker workers",
 		"crash crashes crashlytics",
 		"hotkey hotkeys shortcut shortcuts keybinding keybindings",
+		"cart basket",
+		"revenue sales",
+		"enemy enemies baddie baddies npc npcs",
 	},
 	CanonicalOf: map[string]string{
 		"authentication": "auth", "authenticate": "auth", "authorization": "auth", "authorize": "auth",
@@ -190,7 +196,9 @@ var lex = struct {
 	},
 	Kinds: `component components page pages screen screens view views widget widgets service services class classes
 		handler handlers endpoint endpoints button buttons dialog dialogs modal modals panel panels tab tabs field fields
-		script scripts helper helpers`,
+		script scripts helper helpers package packages library libraries crate crates plugin plugins chart charts`,
+	CommonFiles: `index main mod init __init__ values readme package setup config app types utils util helpers constants
+		lib makefile dockerfile go cargo pyproject requirements chart kustomization`,
 	ArtifactNouns: `schema table tables endpoint endpoints api module feature function code fix change changes
 		implementation component components service class file files model migration bug work design middleware
 		handler page query script job pipeline screen view widget stuff thing`,
@@ -231,7 +239,8 @@ var lex = struct {
 		something different`,
 	Problem: `why, still, crashes, crashed, crash, broken, fails, failing, failed, error, exception, panic, panics,
 		traceback, stack trace, returns 500, throws, doesn't, does not, isn't, is not, never, wrong, empty, regression,
-		no longer, stopped working, hangs, freezes, leaks, times out, timed out`,
+		no longer, stopped working, hangs, freezes, leaks, times out, timed out, aren't, won't, can't, not showing,
+		drops, loses, lost, missing, misses, duplicates, stuck, slow`,
 	Latest: `you just, just did, just now, what you did, what you just did, you proposed, you suggested, you recommended,
 		your fix, your change, your changes, your patch, your version, your implementation, that change, those changes,
 		the change you, the fix you, what you wrote, what you built, go ahead, as planned, the plan, that plan, build on that,
@@ -244,7 +253,8 @@ var lex = struct {
 		different approach, another approach, other approach, alternatively, experiment with,
 		replace, replacing, swap, swap out, switch to, switch from, scrap, ditch, throw away, throw out,
 		redo, rewrite, reimplement, re implement, another way, different way, other way, second attempt, a new approach,
-		rework it, redesign, differently, plan b, throw that out, throw it out, throw this out, scrap that, scrap it`,
+		rework it, redesign, differently, plan b, throw that out, throw it out, throw this out, scrap that, scrap it,
+		fresh attempt, new attempt, another attempt, separate branch, another branch`,
 	Join: `integrate, integrating, integration, combine, combining, merge, merging, unify, wire, wiring, wire up,
 		hook up, hook into, connect, connecting, plug into, tie together, tie into, link up, glue, consolidate,
 		together, into one, end to end, chain, compose`,
@@ -258,7 +268,10 @@ var lex = struct {
 func phrases(list string) []string {
 	var out []string
 	for _, p := range strings.Split(list, ",") {
-		if p = strings.Join(strings.Fields(p), " "); p != "" {
+		// as the text is normalized: "doesn't" is the words "doesn" "t"
+		if p = strings.Join(strings.FieldsFunc(strings.ToLower(p), func(r rune) bool {
+			return r == ' ' || r == '\t' || r == '\n' || r == '\''
+		}), " "); p != "" {
 			out = append(out, p)
 		}
 	}
@@ -284,6 +297,7 @@ var (
 	artifactNoun  = map[string]bool{}
 	nounToo       = map[string]bool{}
 	kindNoun      = map[string]bool{}
+	commonFile    = map[string]bool{}
 	insteadWords  = map[string]bool{}
 	demonstrative = map[string]bool{}
 	pieceNoun     = map[string]bool{}
@@ -374,6 +388,9 @@ func init() {
 	}
 	for _, w := range strings.Fields(lex.Instead) {
 		insteadWords[w] = true
+	}
+	for _, w := range strings.Fields(lex.CommonFiles) {
+		commonFile[w] = true
 	}
 	for _, w := range strings.Fields(lex.Kinds) {
 		kindNoun[w] = true

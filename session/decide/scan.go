@@ -498,7 +498,7 @@ func evalSession(a *analysis, snap *Snapshot, i int, inConv bool, rel dirRel, fe
 			if i == maxFiles {
 				break
 			}
-			c.sec |= a.matchDir(f)
+			c.sec |= a.matchFile(f)
 		}
 		msg := s.LastMessage
 		if len(msg) > maxMsgBytes {
@@ -714,7 +714,9 @@ func fileOverlap(a *analysis, sdir string, files []string) areaHit {
 				return areaHit{kind: 4, in: ar.text, sess: f}
 			}
 		}
-		if a.dir != "" && !a.atRoot && fv.dir != "" && within(fv, vpath{a.dir, ""}) && meaningful(a.dir) {
+		// the task's directory, narrower than the session's, holds files it changed (in
+		// the same directory this says no more than the directory does)
+		if a.dir != "" && !a.atRoot && fv.dir != "" && a.dir != sdir && within(fv, vpath{a.dir, ""}) && meaningful(a.dir) {
 			return areaHit{kind: 5, sess: f}
 		}
 	}

@@ -141,7 +141,9 @@ func findPhrases(text string, list []string) []string {
 // the carrier's default ("Add …" → enhance, "Create …" → implement).
 func detectPhase(toks []token) phase {
 	i := 0
-	for i < len(toks) && lexicon[toks[i].low]&wStop != 0 {
+	// "Right, plan the refactor", "OK so now test it": the interjection before the verb
+	// is not the task
+	for i < len(toks) && (lexicon[toks[i].low]&wStop != 0 || lexicon[toks[i].low]&wGeneric != 0 && i+1 < len(toks) && toks[i+1].gap) {
 		i++
 	}
 	if i == len(toks) {

@@ -142,12 +142,13 @@ func (w *walker) related(prev *cand) (bool, []string) {
 	s := &w.sig
 	names := a.named(prev.subjects(a), func() string { return p.Task + ". " + p.FirstTask })
 	// a lifecycle follow-up binds to what the task names, read as noun phrases
-	prev.follow = prev.follow && (a.ownSubject() == 0 || names&a.inTask != 0 || prev.area.kind != 0)
+	// ("Add error handling to the endpoint": a kind alone names no other thing)
+	prev.follow = prev.follow && (a.nonKind(a.ownSubject()) == 0 || a.nonKind(names)&a.inTask != 0 || prev.area.kind != 0)
 	s.subj = a.words(names)
-	s.kindsOnly = true
-	for _, word := range s.subj {
-		s.kindsOnly = s.kindsOnly && kindNoun[word]
-	}
+	// only a kind is shared, and the task names a thing of that kind the session does not
+	// (a kind word found in its folders or files is a module's name: "src/panel/")
+	s.kindsOnly = a.nonKind(names) == 0 && a.nonKind(a.ownSubject())&^names != 0 &&
+		names&^a.match(p.Task+". "+p.FirstTask, false) == 0
 	s.aspects = a.words((prev.prim | prev.sec) &^ a.subj)
 	s.area = w.areaText(prev)
 	// A back-reference ties to this session if it shares what the task names; a task
