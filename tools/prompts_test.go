@@ -55,8 +55,9 @@ func promptCases(w prompts.Workflow) []promptCase {
 	}
 }
 
-// connectAs starts an in-process client that introduces itself as name.
-func connectAs(t *testing.T, s *server.MCPServer, name string) *client.Client {
+// connectAs starts an in-process client that introduces itself as name and asks for
+// protocol version (mcp.LATEST_PROTOCOL_VERSION when "").
+func connectAs(t *testing.T, s *server.MCPServer, name, version string) *client.Client {
 	t.Helper()
 	c, err := client.NewInProcessClient(s)
 	if err != nil {
@@ -67,7 +68,10 @@ func connectAs(t *testing.T, s *server.MCPServer, name string) *client.Client {
 		t.Fatal(err)
 	}
 	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ProtocolVersion = version
+	if version == "" {
+		init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	}
 	init.Params.ClientInfo = mcp.Implementation{Name: name, Version: "1"}
 	if _, err := c.Initialize(t.Context(), init); err != nil {
 		t.Fatal(err)
@@ -131,7 +135,7 @@ func TestPromptSnapshots(t *testing.T) {
 		for _, pc := range promptCases(w) {
 			c := clients[pc.client]
 			if c == nil {
-				c = connectAs(t, s, pc.client)
+				c = connectAs(t, s, pc.client, "")
 				clients[pc.client] = c
 			}
 			req := mcp.GetPromptRequest{}
