@@ -120,7 +120,8 @@ func (w Workflow) Missing(args map[string]string) []string {
 // the whole text in <command-args>. So from Claude Code (ClientSplitsWords) the arguments
 // are not read at all: the text points the model at what the user typed. From another
 // client, arguments that look the same (three or more, each one word, filling the first
-// arguments in order) are joined back into the request; anything else is taken as given.
+// arguments in order, none of them a value a form would hold there, such as a path in
+// directory) are joined back into the request; anything else is taken as given.
 type Reading struct {
 	Request string            // the request, as far as the arguments tell it ("" when ClientSplit)
 	Fields  map[string]string // the other arguments, by name (none when the request was split)
@@ -134,6 +135,21 @@ type Reading struct {
 // client other than Claude Code must send for them to be read as one split request: a
 // person filling a form rarely gives three one-word fields and nothing else.
 const minSplitWords = 3
+
+// formValue reports whether v is what a person filling a form would put in the argument
+// name (a path in directory, a pattern in context, a mode's name in mode): the words of
+// a sentence rarely are, so such a value means the arguments were not split.
+func formValue(name, v string) bool {
+	switch name {
+	case "directory":
+		return strings.ContainsAny(v, `/\~`) || v == "." || v == ".."
+	case "context":
+		return strings.Contains(v, "@{") || strings.ContainsAny(v, `/\`)
+	case "mode":
+		return v == "analysis" || v == "write" || v == "auto"
+	}
+	return false
+}
 
 // Read interprets a prompt's arguments; clientSplitsWords says the client is one known to
 // split what the user typed into one word per argument (Claude Code).
@@ -149,15 +165,16 @@ func (w Workflow) Read(args map[string]string, clientSplitsWords bool) Reading {
 		return Reading{ClientSplit: true}
 	}
 	// Split-looking: the first k arguments each one word, none after them.
-	k := 0
+	k, fits := 0, false
 	for k < len(w.Args) && val(w.Args[k].Name) != "" && !strings.ContainsAny(val(w.Args[k].Name), " \t\r\n") {
+		fits = fits || formValue(w.Args[k].Name, val(w.Args[k].Name))
 		k++
 	}
 	rest := false
 	for _, a := range w.Args[k:] {
 		rest = rest || val(a.Name) != ""
 	}
-	if k >= minSplitWords && !rest {
+	if k >= minSplitWords && !rest && !fits {
 		words := make([]string, k)
 		for i := range words {
 			words[i] = val(w.Args[i].Name)
@@ -176,13 +193,7 @@ func (w Workflow) Read(args map[string]string, clientSplitsWords bool) Reading {
 //go:embed workflows/*.md
 var workflowFiles embed.FS
 
-var workflowTemplates = template.Must(template.New("").Funcs(template.FuncMap{
-	// q quotes a value the way it goes into a tool call's JSON.
-	"q": func(s string) string {
-		data, _ := json.Marshal(s)
-		return string(data)
-	},
-}).ParseFS(workflowFiles, "workflows/*.md"))
+var workflowTemplates = template.Must(template.New("").ParseFS(workflowFiles, "workflows/*.md"))
 
 // view is what a workflow's template sees.
 type view struct {
@@ -207,8 +218,12 @@ func (w Workflow) Render(args map[string]string, clientSplitsWords bool) (string
 		for k, val := range v.Fields {
 			call[k] = val
 		}
-		data, _ := json.Marshal(call) // sorted keys: the same arguments, the same text
-		v.Call = string(data)
+		// Sorted keys: the same arguments, the same text; <, > and & as they are.
+		var data bytes.Buffer
+		enc := json.NewEncoder(&data)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(call)
+		v.Call = strings.TrimSpace(data.String())
 		v.Preview = Render(Fields{Purpose: v.Fields["purpose"], Task: v.Request, Mode: v.Fields["mode"],
 			Context: v.Fields["context"], Expected: v.Fields["expected"], Rules: rulesNote(v.Fields["rules_template"])})
 	}
