@@ -158,7 +158,9 @@ func TestClaudeCodePrompts(t *testing.T) {
 	if err := os.WriteFile(cfgFile, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := testenv.ClaudeEnv(t, fa.URL())
+	// MCP_TIMEOUT: how long Claude Code waits for the server to start (generous: the
+	// machine may be loaded).
+	env := testenv.ClaudeEnv(t, fa.URL(), "MCP_TIMEOUT=60000")
 	tools := "mcp__codex__decide_resume mcp__codex__start_session mcp__codex__resume_session mcp__codex__get_session mcp__codex__list_sessions"
 
 	for _, w := range prompts.Workflows() {
@@ -220,7 +222,11 @@ func TestClaudeCodePrompts(t *testing.T) {
 					t.Errorf("the model was not offered mcp__codex__%s: %v", tool, first.Tools)
 				}
 			}
-			t.Logf("the model received:\n%s", strings.TrimSpace(text[strings.Index(text, "<command-message>"):]))
+			defer func() {
+				if t.Failed() {
+					t.Logf("the model received:\n%s", strings.TrimSpace(text[max(0, strings.Index(text, "<command-message>")):]))
+				}
+			}()
 
 			// The model's calls went through Claude Code to codex-mcp and back.
 			var decided, started string
