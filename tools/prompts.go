@@ -59,7 +59,7 @@ func clientName(ctx context.Context) string {
 // with -32603 (internal error) and offers no way to choose the code, but it answers a
 // prompt name it does not know with -32602; so a request that lacks an argument is
 // pointed, before mcp-go looks the name up, at a name that says what is missing. The
-// client reads: prompt 'feature_cycle: missing required argument "request" (...)' not found.
+// client reads: prompt 'feature_cycle: missing required argument "request"' not found.
 func checkPromptArguments(_ context.Context, _ any, req *mcp.GetPromptRequest) {
 	w, ok := prompts.LookupWorkflow(req.Params.Name)
 	if !ok {
@@ -69,17 +69,13 @@ func checkPromptArguments(_ context.Context, _ any, req *mcp.GetPromptRequest) {
 	if len(missing) == 0 {
 		return
 	}
-	var desc []string
-	for _, name := range missing {
-		for _, a := range w.Args {
-			if a.Name == name {
-				desc = append(desc, fmt.Sprintf("%q (%s)", name, strings.TrimSuffix(a.Description, ".")))
-			}
-		}
+	quoted := make([]string, len(missing))
+	for i, name := range missing {
+		quoted[i] = fmt.Sprintf("%q", name)
 	}
 	word := "argument"
 	if len(missing) > 1 {
 		word = "arguments"
 	}
-	req.Params.Name = fmt.Sprintf("%s: missing required %s %s", w.Name, word, strings.Join(desc, ", "))
+	req.Params.Name = fmt.Sprintf("%s: missing required %s %s", w.Name, word, strings.Join(quoted, ", "))
 }
