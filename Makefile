@@ -7,8 +7,11 @@ CODEX_VERSION ?= 0.169.0
 CODEX_VERSIONS ?= 0.169.0 0.125.0
 TOOLS := $(CURDIR)/.tools
 codex_bin = $(TOOLS)/codex/$(1)/node_modules/.bin/codex
+# Claude Code, the real client the prompt tests drive (offline, against internal/fakeanthropic).
+CLAUDE_CODE_VERSION ?= 2.1.332
+claude_bin = $(TOOLS)/claude/$(CLAUDE_CODE_VERSION)/node_modules/.bin/claude
 
-.PHONY: build test test-unit test-matrix cross fuzz codex lint bench bench-process eval clean
+.PHONY: build test test-unit test-matrix cross fuzz codex claude lint bench bench-process eval clean
 
 build:
 	$(GO) build -o bin/codex-mcp ./cmd/codex-mcp
@@ -21,11 +24,19 @@ $(TOOLS)/codex/%/node_modules/.bin/codex:
 	npm install --prefix $(TOOLS)/codex/$* --no-save --no-audit --no-fund --loglevel=error @openai/codex@$*
 	$@ --version
 
+# Claude Code, pinned the same way (its npm package ships the native binary per platform).
+claude: $(claude_bin)
+
+$(TOOLS)/claude/%/node_modules/.bin/claude:
+	mkdir -p $(TOOLS)/claude/$*
+	npm install --prefix $(TOOLS)/claude/$* --no-save --no-audit --no-fund --loglevel=error @anthropic-ai/claude-code@$*
+	$@ --version
+
 # Every test, race detector on, integration tests required (never skipped), then the
 # integration tests again against the other pinned codex versions.
-test: codex cross
+test: codex claude cross
 	$(GO) vet ./...
-	CODEX_MCP_REQUIRE_INTEGRATION=1 CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) \
+	CODEX_MCP_REQUIRE_INTEGRATION=1 CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) CODEX_MCP_TEST_CLAUDE=$(claude_bin) \
 		$(GO) test -race -count=1 $(GOTESTFLAGS) ./...
 	$(MAKE) --no-print-directory test-matrix
 	$(MAKE) --no-print-directory fuzz

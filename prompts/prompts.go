@@ -68,22 +68,33 @@ var ErrUnknownTemplate = errors.New("unknown rules template")
 // seed's ~/.claude/workflows/cli-templates/prompts tree, "development/feature"; a file
 // may end in .md or .txt.
 func (t Templates) Lookup(name string) (string, error) {
+	text, _, err := t.Locate(name)
+	return text, err
+}
+
+// Builtin is what Locate says of a template embedded in the binary.
+const Builtin = "built-in"
+
+// Locate is Lookup that also says where the text came from: the user file's path, or
+// Builtin.
+func (t Templates) Locate(name string) (text, from string, err error) {
 	if !nameRe.MatchString(name) {
-		return "", fmt.Errorf("%w %q: names are letters, digits, '-', '_' and '/' (e.g. %q)", ErrUnknownTemplate, name, "feature")
+		return "", "", fmt.Errorf("%w %q: names are letters, digits, '-', '_' and '/' (e.g. %q)", ErrUnknownTemplate, name, "feature")
 	}
 	for _, dir := range t.Dirs {
 		for _, ext := range []string{".md", ".txt"} {
-			data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)+ext))
+			path := filepath.Join(dir, filepath.FromSlash(name)+ext)
+			data, err := os.ReadFile(path)
 			if err == nil {
-				return strings.TrimSpace(string(data)), nil
+				return strings.TrimSpace(string(data)), path, nil
 			}
 		}
 	}
 	base := name[strings.LastIndexByte(name, '/')+1:]
 	if data, err := builtin.ReadFile("templates/" + base + ".md"); err == nil {
-		return strings.TrimSpace(string(data)), nil
+		return strings.TrimSpace(string(data)), Builtin, nil
 	}
-	return "", fmt.Errorf("%w %q; available: %s", ErrUnknownTemplate, name, strings.Join(t.Names(), ", "))
+	return "", "", fmt.Errorf("%w %q; available: %s", ErrUnknownTemplate, name, strings.Join(t.Names(), ", "))
 }
 
 // Names lists every template name that Lookup accepts, sorted.

@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -12,41 +11,71 @@ import (
 	"github.com/codex-mcp/codex-mcp/prompts"
 )
 
-// addPrompts publishes the workflow as an MCP prompt, for clients that offer prompts to
-// the person (a slash command in Claude Code, for instance): "delegate this to Codex".
+// claudeCode is Claude Code's clientInfo name. It runs a prompt as a slash command,
+// `/mcp__codex__feature_cycle Add rate limiting`, by giving each argument one word of
+// what was typed (request="Add", directory="rate", ...; words past the last argument
+// are dropped) and showing the model the whole text in <command-args>: measured on
+// Claude Code 2.1.332, see TestClaudeCodePrompts.
+const claudeCode = "claude-code"
+
+// addPrompts publishes the seed's workflows as MCP prompts, for clients that offer prompts
+// to the person (slash commands in Claude Code, prompt pickers in VS Code, Claude Desktop
+// and Cursor). The texts and their arguments are the prompts package's.
 func (h *handlers) addPrompts(s *server.MCPServer) {
-	p := mcp.NewPrompt("delegate_to_codex",
-		mcp.WithPromptDescription("Delegate a task to the Codex CLI the way the workflow does it: decide whether it continues an earlier Codex session, then run it there or in a new one, and report what Codex changed."),
-		mcp.WithArgument("task", mcp.RequiredArgument(), mcp.ArgumentDescription("What Codex should do.")),
-		mcp.WithArgument("purpose", mcp.ArgumentDescription("Why.")),
-		mcp.WithArgument("mode", mcp.ArgumentDescription("analysis (read-only), write or auto.")),
-		mcp.WithArgument("context", mcp.ArgumentDescription("What to draw on; @{glob} file patterns welcome.")),
-		mcp.WithArgument("expected", mcp.ArgumentDescription("What the result should be.")),
-		mcp.WithArgument("rules_template", mcp.ArgumentDescription("A rules template: feature, bugfix, refactor, test, docs, analysis, security.")),
-		mcp.WithArgument("directory", mcp.ArgumentDescription("Where Codex works.")),
-	)
-	s.AddPrompt(p, func(_ context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
-		a := req.Params.Arguments
-		if strings.TrimSpace(a["task"]) == "" {
-			return nil, fmt.Errorf("argument task is required")
-		}
-		// decide_resume takes start_session's arguments and carries them into the call
-		// it suggests, so every one the person gave goes to it.
-		call := map[string]any{}
-		for _, k := range []string{"task", "purpose", "mode", "context", "expected", "rules_template", "directory"} {
-			if v := strings.TrimSpace(a[k]); v != "" {
-				call[k] = v
+	for _, w := range prompts.Workflows() {
+		opts := []mcp.PromptOption{mcp.WithPromptDescription(w.Description), mcp.WithPromptTitle(w.Title)}
+		for _, a := range w.Args {
+			aopts := []mcp.ArgumentOption{mcp.ArgumentDescription(a.Description)}
+			if a.Required {
+				aopts = append(aopts, mcp.RequiredArgument())
 			}
+			opts = append(opts, mcp.WithArgument(a.Name, aopts...))
 		}
-		args, _ := json.Marshal(call)
-		preview := prompts.Render(prompts.Fields{Purpose: a["purpose"], Task: a["task"], Mode: a["mode"], Context: a["context"], Expected: a["expected"]})
-		text := "Delegate this task to Codex with the codex-mcp tools.\n\n" +
-			"1. Call decide_resume with " + string(args) + ".\n" +
-			"2. Make the call it returns in suggested_call, as it is. If the run comes back with status running, follow it with get_session and wait_seconds.\n" +
-			"3. Report Codex's final message, the files it changed and any command that failed; if the run failed, say why and what to do next.\n\n" +
-			"The task as Codex will read it:\n\n" + preview
-		return mcp.NewGetPromptResult("Delegate to Codex", []mcp.PromptMessage{
-			mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(text)),
-		}), nil
-	})
+		s.AddPrompt(mcp.NewPrompt(w.Name, opts...), func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+			text, err := w.Render(req.Params.Arguments, clientName(ctx) == claudeCode)
+			if err != nil {
+				// checkPromptArguments answers this before the handler runs.
+				return nil, err
+			}
+			return mcp.NewGetPromptResult(w.Title, []mcp.PromptMessage{
+				mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(text)),
+			}), nil
+		})
+	}
+}
+
+// clientName is the clientInfo name the connection's client gave at initialize.
+func clientName(ctx context.Context) string {
+	if cs := server.ClientSessionFromContext(ctx); cs != nil {
+		if ci, ok := cs.(server.SessionWithClientInfo); ok {
+			return ci.GetClientInfo().Name
+		}
+	}
+	return ""
+}
+
+// checkPromptArguments makes prompts/get without a required argument an invalid-params
+// error (-32602), as MCP asks. mcp-go v1.2.1 answers every error a prompt handler returns
+// with -32603 (internal error) and offers no way to choose the code, but it answers a
+// prompt name it does not know with -32602; so a request that lacks an argument is
+// pointed, before mcp-go looks the name up, at a name that says what is missing. The
+// client reads: prompt 'feature_cycle: missing required argument "request"' not found.
+func checkPromptArguments(_ context.Context, _ any, req *mcp.GetPromptRequest) {
+	w, ok := prompts.LookupWorkflow(req.Params.Name)
+	if !ok {
+		return // mcp-go's own answer: -32602, prompt not found
+	}
+	missing := w.Missing(req.Params.Arguments)
+	if len(missing) == 0 {
+		return
+	}
+	quoted := make([]string, len(missing))
+	for i, name := range missing {
+		quoted[i] = fmt.Sprintf("%q", name)
+	}
+	word := "argument"
+	if len(missing) > 1 {
+		word = "arguments"
+	}
+	req.Params.Name = fmt.Sprintf("%s: missing required %s %s", w.Name, word, strings.Join(quoted, ", "))
 }

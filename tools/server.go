@@ -75,6 +75,11 @@ func NewServer(cfg Config, sessions Sessions, logger *slog.Logger) *server.MCPSe
 			h.addPrompts(s)
 		})
 	})
+	// Caller mistakes in prompts/get and resources/read answer as invalid params / not
+	// found, not internal errors; resources/list gets the templates and recent sessions.
+	hooks.AddBeforeGetPrompt(checkPromptArguments)
+	hooks.AddBeforeReadResource(h.checkResourceURI)
+	hooks.AddAfterListResources(h.listResources)
 	s = server.NewMCPServer(cfg.Name, cfg.Version,
 		server.WithToolCapabilities(false),
 		server.WithResourceCapabilities(false, false),
