@@ -28,9 +28,9 @@ type subcommand struct {
 // subcommands are the commands `codex-mcp help` lists, in its order.
 var subcommands = []subcommand{
 	{"serve", "[flags]", "serve MCP on stdio (the default: what an MCP client runs)"},
-	{"demo", "[--keep] [--codex PATH]", "watch the server work: the seed's feature cycle and an unrelated task, run through its own tools by the real codex against a built-in fake model (no OpenAI account needed)"},
-	{"sessions", "[--dir D] [--json] [--limit N] [QUERY]", "list Codex sessions (this server's and Codex's own), newest first; every word of QUERY must start a word of the session"},
-	{"decide", `[--dir D] [--relation R] [--conversation C] [--json] "TASK"`, "resume or start fresh? the decision tree's answer for a task, with its path"},
+	{"demo", "[--keep] [--codex PATH]", "watch it work: the seed's feature cycle through the server's tools, the real codex, a built-in fake model"},
+	{"sessions", "[--dir D] [--json] [--limit N] [QUERY]", "list Codex sessions (this server's and Codex's own); QUERY's words must start words of each"},
+	{"decide", `[--dir D] [--relation R] [--conversation C] [--json] "TASK"`, "resume or start fresh? the decision tree's answer for a task, and its path"},
 	{"doctor", "[flags]", "check codex, its store and the state directory"},
 	{"version", "[--codex-bin PATH]", "print the server's and codex's versions (also: codex-mcp --version)"},
 	{"help", "[COMMAND]", "this list, or one command's flags (also: codex-mcp COMMAND -h)"},
@@ -296,10 +296,10 @@ func (t *table) write(w io.Writer, st style, indent string) error {
 // progress says on stderr what a slow step is doing: on a terminal one line rewritten
 // in place (and cleared by done), elsewhere a line per message.
 type progress struct {
-	mu   sync.Mutex
-	w    io.Writer
-	tty  bool
-	st   style
+	mu    sync.Mutex
+	w     io.Writer
+	tty   bool
+	st    style
 	shown bool
 }
 

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -104,17 +105,9 @@ func runDemo(ctx context.Context, cfg Config, stdout, stderr io.Writer) (demoRes
 	st := styleFor(stdout)
 	prog := newProgress(stderr)
 
-	caps, err := codex.Probe(ctx, cfg.CodexBin)
-	if err != nil {
-		var nf *codex.NotFoundError
-		if errors.As(err, &nf) {
-			return res, fmt.Errorf("the demo runs the real Codex CLI, and %q is not one that runs (%v). Install it with "+
-				"`npm install -g @openai/codex` (no OpenAI account needed for the demo), or name it with --codex PATH "+
-				"(in a clone of this repository, `make codex` installs the pinned version under .tools/codex/)", cfg.CodexBin, nf.Err)
-		}
-		return res, err
+	if _, err := exec.LookPath(cfg.CodexBin); err != nil {
+		return res, missingCodex(cfg.CodexBin, err)
 	}
-
 	root, err := os.MkdirTemp("", "codex-mcp-demo-")
 	if err != nil {
 		return res, err
@@ -141,6 +134,23 @@ func runDemo(ctx context.Context, cfg Config, stdout, stderr io.Writer) (demoRes
 			return res, err
 		}
 	}
+	// Every codex this process starts, the capability probes included (they run with
+	// this process's environment), gets the demo's own HOME and CODEX_HOME: nothing of
+	// the user's is read or written (codex keeps scratch files under CODEX_HOME even for
+	// --version), and its login shell does not source the user's profile.
+	for k, v := range map[string]string{"HOME": home, "CODEX_HOME": codexHome} {
+		if err := os.Setenv(k, v); err != nil {
+			return res, err
+		}
+	}
+	caps, err := codex.Probe(ctx, cfg.CodexBin)
+	if err != nil {
+		var nf *codex.NotFoundError
+		if errors.As(err, &nf) {
+			return res, missingCodex(cfg.CodexBin, nf.Err)
+		}
+		return res, err
+	}
 
 	steps := demoSteps()
 	model, err := fakemodel.Start()
@@ -161,15 +171,7 @@ func runDemo(ctx context.Context, cfg Config, stdout, stderr io.Writer) (demoRes
 		return res, err
 	}
 
-	// codex runs with the demo's own HOME and CODEX_HOME: nothing of the user's is read
-	// or written, and its login shell does not source the user's profile.
-	env := make([]string, 0, len(os.Environ())+2)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "CODEX_HOME=") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "HOME="+home, "CODEX_HOME="+codexHome)
+	env := os.Environ() // with the demo's HOME and CODEX_HOME, set above
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	mgr := session.NewManager(session.Config{
 		DefaultDir: project, MaxSandbox: codex.SandboxWorkspaceWrite, Timeout: 3 * time.Minute, IdleTimeout: 2 * time.Minute,
@@ -361,6 +363,13 @@ func runDemo(ctx context.Context, cfg Config, stdout, stderr io.Writer) (demoRes
 	p("\nNext: add the server to your assistant, e.g. %s\n", st.bold("claude mcp add -s user codex -- "+self))
 	p("(every client's configuration: docs/clients/ and the README's \"Set up your client\").\n")
 	return res, nil
+}
+
+// missingCodex says how to get codex when the demo cannot run it.
+func missingCodex(bin string, err error) error {
+	return fmt.Errorf("the demo runs the real Codex CLI, and %q is not one that runs (%v). Install it with "+
+		"`npm install -g @openai/codex` (the demo needs no OpenAI account), or name it with --codex PATH "+
+		"(in a clone of this repository, `make codex` installs the pinned version under .tools/codex/)", bin, err)
 }
 
 // structured decodes a tool result's structuredContent into v.
