@@ -635,3 +635,33 @@ func firstSentence(s string) string {
 
 // cell is s in a Markdown table cell.
 func cell(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ") }
+
+// TestREADMERequirements: the README's requirements are go.mod's Go and the Makefile's
+// pinned codex versions, and every `claude mcp add` it shows names a scope (the default
+// is the current folder only).
+func TestREADMERequirements(t *testing.T) {
+	readme := readFile(t, readmeFile)
+	goVersion := regexp.MustCompile(`(?m)^go (\S+)$`).FindStringSubmatch(readFile(t, repoRoot+"/go.mod"))
+	if goVersion == nil || !strings.Contains(readme, "Go "+goVersion[1]+" or newer") {
+		t.Errorf("the README does not require go.mod's Go %v", goVersion)
+	}
+	pinned := regexp.MustCompile(`(?m)^CODEX_VERSIONS \?= (.+)$`).FindStringSubmatch(readFile(t, repoRoot+"/Makefile"))
+	if pinned == nil {
+		t.Fatal("no CODEX_VERSIONS in the Makefile")
+	}
+	for _, v := range strings.Fields(pinned[1]) {
+		if !strings.Contains(readme, "codex "+v) && !strings.Contains(readme, ", "+v) && !strings.Contains(readme, " "+v+" ") {
+			t.Errorf("the README does not name the pinned codex %s", v)
+		}
+	}
+	for _, m := range regexp.MustCompile(`claude mcp add[^\n` + "`" + `]*`).FindAllString(readme, -1) {
+		if !regexp.MustCompile(`(^| )(-s|--scope)[ =](user|project)( |$)`).MatchString(m) {
+			t.Errorf("the README's %q registers the server for the current folder only: add -s user", m)
+		}
+	}
+	for _, c := range subcommands {
+		if !strings.Contains(readme, "codex-mcp "+c.name) {
+			t.Errorf("the README never shows `codex-mcp %s`", c.name)
+		}
+	}
+}
