@@ -654,7 +654,7 @@ func TestREADMERequirements(t *testing.T) {
 			t.Errorf("the README does not name the pinned codex %s", v)
 		}
 	}
-	for _, m := range regexp.MustCompile(`claude mcp add[^\n` + "`" + `]*`).FindAllString(readme, -1) {
+	for _, m := range regexp.MustCompile(`claude mcp add[^\n`+"`"+`]*`).FindAllString(readme, -1) {
 		if !regexp.MustCompile(`(^| )(-s|--scope)[ =](user|project)( |$)`).MatchString(m) {
 			t.Errorf("the README's %q registers the server for the current folder only: add -s user", m)
 		}
