@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -296,11 +295,12 @@ func (t *table) write(w io.Writer, st style, indent string) error {
 // progress says on stderr what a slow step is doing: on a terminal one line rewritten
 // in place (and cleared by done), elsewhere a line per message.
 type progress struct {
-	mu    sync.Mutex
-	w     io.Writer
-	tty   bool
-	st    style
-	shown bool
+	mu     sync.Mutex
+	w      io.Writer
+	tty    bool
+	st     style
+	shown  bool
+	active bool // a step is going (between after and its stop): late messages are dropped
 }
 
 func newProgress(w io.Writer) *progress {
@@ -314,6 +314,9 @@ func newProgress(w io.Writer) *progress {
 func (p *progress) say(msg string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if !p.active {
+		return
+	}
 	msg = printable(msg)
 	if p.tty {
 		if r := []rune(msg); len(r) > 100 {
@@ -338,19 +341,15 @@ func (p *progress) done() {
 
 // after says msg if the step is still going after d; stop it when the step ends.
 func (p *progress) after(d time.Duration, msg string) (stop func()) {
+	p.mu.Lock()
+	p.active = true
+	p.mu.Unlock()
 	t := time.AfterFunc(d, func() { p.say(msg) })
 	return func() {
 		t.Stop()
 		p.done()
+		p.mu.Lock()
+		p.active = false
+		p.mu.Unlock()
 	}
-}
-
-// sortedKeys is the keys of m in order, for stable output.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
