@@ -155,8 +155,8 @@ func usage(w io.Writer) {
 	for _, c := range subcommands {
 		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'codex-mcp help COMMAND' or 'codex-mcp COMMAND -h' for a command's flags. Each flag also")
-	fmt.Fprintln(w, "reads an environment variable (CODEX_MCP_CODEX_BIN, CODEX_MCP_STATE_DIR, ...; see 'codex-mcp serve -h');")
+	fmt.Fprintln(w, "\nRun 'codex-mcp help COMMAND' or 'codex-mcp COMMAND -h' for a command's flags. Most flags also")
+	fmt.Fprintln(w, "read an environment variable (CODEX_MCP_CODEX_BIN, CODEX_MCP_STATE_DIR, ...; see 'codex-mcp serve -h');")
 	fmt.Fprintln(w, "CODEX_HOME and the rest of the environment pass through to codex.")
 	fmt.Fprintln(w, "\nFirst time here? Run 'codex-mcp demo'.")
 }
