@@ -15,8 +15,10 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -105,6 +107,9 @@ func runDemo(ctx context.Context, cfg Config, stdout, stderr io.Writer) (demoRes
 	st := styleFor(stdout)
 	prog := newProgress(stderr)
 
+	// A reader that goes away (`codex-mcp demo | head`) must not kill the demo before it
+	// removes its folder: writes then fail quietly, and the runs end as usual.
+	signal.Ignore(syscall.SIGPIPE)
 	if _, err := exec.LookPath(cfg.CodexBin); err != nil {
 		return res, missingCodex(cfg.CodexBin, err)
 	}
