@@ -36,6 +36,7 @@ type Config struct {
 	Limit        int
 	Relation     string   // decide: the caller's judgement
 	Conversation string   // decide: the conversation to decide for
+	Keep         bool     // demo: keep its temporary folder
 	Args         []string // what follows the flags (subcommand arguments)
 }
 
@@ -133,13 +134,15 @@ func parseConfig(name string, args []string) (Config, error) {
 	if name == "sessions" {
 		fs.IntVar(&c.Limit, "limit", 20, "how many sessions (at most 200)")
 	}
+	if name == "demo" {
+		fs.StringVar(&c.CodexBin, "codex", env("CODEX_MCP_CODEX_BIN", "codex"), "the codex binary the demo runs: a name on PATH or a path (env CODEX_MCP_CODEX_BIN)")
+		fs.BoolVar(&c.Keep, "keep", false, "keep the demo's temporary folder (its project, CODEX_HOME and memory) and say where it is")
+	}
+	fs = restrictFlags(name, fs) // each subcommand takes (and shows) only its own flags
 	// Flags may come after positional arguments too (`decide "TASK" --dir D`).
 	for {
 		if err := fs.Parse(args); err != nil {
-			var b strings.Builder
-			fs.SetOutput(&b)
-			fs.PrintDefaults()
-			return c, usageError{fmt.Sprintf("%v\n\nflags of %s:\n%s", err, name, b.String())}
+			return c, flagError(name, fs, err)
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -171,7 +174,7 @@ func parseConfig(name string, args []string) (Config, error) {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	for _, name := range []string{"timeout", "idle-timeout", "max-running"} {
-		if msg, ok := badEnv[envOf[name]]; ok && !set[name] {
+		if msg, ok := badEnv[envOf[name]]; ok && !set[name] && fs.Lookup(name) != nil {
 			return c, usageError{msg}
 		}
 	}
@@ -203,32 +206,4 @@ func newLogger(level string) *slog.Logger {
 	return slog.New(tint.NewTextHandler(os.Stderr, &tint.Options{
 		Level: l, TimeFormat: time.TimeOnly, NoColor: !isatty.IsTerminal(os.Stderr.Fd()),
 	}))
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintf(w, `codex-mcp: an MCP server that runs the OpenAI Codex CLI and remembers its sessions.
-
-usage:
-  codex-mcp [flags]            serve MCP on stdio (what an MCP client runs)
-  codex-mcp version            print the server's and codex's versions
-  codex-mcp sessions [--dir D] [--json] [--limit N] [query]
-                               list Codex sessions (this server's and Codex's own)
-  codex-mcp decide [--dir D] [--relation R] [--conversation C] [--json] "TASK"
-                               resume or start fresh? the decision tree and its path,
-                               for a task run in D (only D's sessions and below weighed)
-  codex-mcp doctor             check codex, its store and the state directory
-  codex-mcp help
-
-flags (each also read from the environment, see below):
-  --codex-bin PATH     codex binary (CODEX_MCP_CODEX_BIN; default: codex on PATH)
-  --state-dir DIR      memory location (CODEX_MCP_STATE_DIR; default $XDG_STATE_HOME/codex-mcp)
-  --default-dir DIR    default working directory (CODEX_MCP_DEFAULT_DIR; default: the current one)
-  --allowed-dirs DIRS  only these directories and below, colon-separated (CODEX_MCP_ALLOWED_DIRS; default: any)
-  --max-sandbox MODE   read-only | workspace-write | danger-full-access (CODEX_MCP_MAX_SANDBOX; default workspace-write)
-  --timeout DUR        total timeout of a run (CODEX_MCP_TIMEOUT; default 30m)
-  --idle-timeout DUR   no-output timeout (CODEX_MCP_IDLE_TIMEOUT; default 5m)
-  --max-running N      runs at once; a start past it is refused (CODEX_MCP_MAX_RUNNING; default %d, at most %d)
-  --log-level LEVEL    debug | info | warn | error, to stderr (CODEX_MCP_LOG_LEVEL; default info)
-CODEX_HOME and the rest of the environment pass through to codex.
-`, session.DefaultMaxRunning, tools.MaxRunningLimit)
 }

@@ -34,14 +34,34 @@ func decideCmd(ctx context.Context, cfg Config, w io.Writer) error {
 	if cfg.JSON {
 		return printJSON(w, d)
 	}
-	fmt.Fprintln(w, tools.DecisionText(d))
-	for i, c := range d.Candidates {
-		if i == 0 {
-			fmt.Fprintln(w, "\nCandidates:")
+	st := styleFor(w)
+	text := printableLines(tools.DecisionText(d))
+	first, rest, _ := strings.Cut(text, "\n")
+	fmt.Fprintln(w, st.bold(first))
+	if rest != "" {
+		fmt.Fprintln(w, rest)
+	}
+	if len(d.Candidates) > 0 {
+		fmt.Fprintln(w, "\n"+st.bold("Candidates:"))
+		tb := table{header: []string{"SCORE", "SESSION", "DIRECTORY", "TASK"}}
+		for _, c := range d.Candidates {
+			tb.add(fmt.Sprintf("%.2f", c.Score), printable(c.SessionID), printable(c.Directory), printable(session.TaskLine(c.Task, 60)))
 		}
-		fmt.Fprintf(w, "  %.2f  %s  %s  %s\n", c.Score, c.SessionID, c.Directory, session.TaskLine(c.Task, 60))
+		if err := tb.write(w, st, "  "); err != nil {
+			return err
+		}
 	}
 	args, _ := json.Marshal(d.SuggestedCall.Arguments)
-	fmt.Fprintf(w, "\nSuggested call: %s %s\n", d.SuggestedCall.Tool, args)
+	fmt.Fprintf(w, "\n%s %s %s\n", st.bold("Suggested call:"), d.SuggestedCall.Tool, printable(string(args)))
 	return nil
+}
+
+// printableLines is printable for a text of several lines: each line cleaned, the line
+// breaks kept.
+func printableLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = printable(l)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -16,6 +16,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:])
 	stop()
+	if text, ok := asHelp(err); ok { // a subcommand's -h
+		fmt.Fprint(os.Stdout, text)
+		os.Exit(0)
+	}
 	if err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
@@ -29,6 +33,9 @@ func main() {
 
 // run dispatches to a subcommand; no subcommand serves MCP on stdio.
 func run(ctx context.Context, args []string) error {
+	if done, err := terminalCommand(ctx, args, os.Stdout); done { // help, -h, --help, --version
+		return err
+	}
 	cmd := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -64,12 +71,14 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		return decideCmd(ctx, cfg, os.Stdout)
-	case "help":
-		usage(os.Stdout)
-		return nil
+	case "demo":
+		cfg, err := parseConfig("demo", args)
+		if err != nil {
+			return err
+		}
+		return demoCmd(ctx, cfg, os.Stdout, os.Stderr)
 	}
-	usage(os.Stderr)
-	return usageError{fmt.Sprintf("unknown command %q", cmd)}
+	return unknownCommand(cmd)
 }
 
 type usageError struct{ msg string }

@@ -7,14 +7,18 @@
 //
 //	RUN: <command>   the model asks codex to run the command (exec_command tool call)
 //	ADD: <path>=<text>  the model creates a file through codex's apply_patch tool
-//	                 (several RUN and ADD lines run in order, one per model turn)
+//	APPEND: <path>=<text>  the model adds lines at the end of an existing file (apply_patch)
+//	                 (several RUN, ADD and APPEND lines run in order, one per model turn;
+//	                 in <text>, a literal \n separates lines)
 //	REPLY: <text>    the final assistant message (default: "done")
 //	SLEEP: <ms>      wait this long before answering each request
 //	HANG             never answer (the stream stays open until the client goes away)
 //	FAIL: <status>   answer every request with this HTTP status
 //
 // Directives are read from the newest user message of the request, so a resumed session
-// gets the script of its new turn while the history still travels in the request.
+// gets the script of its new turn while the history still travels in the request. A
+// program that wants natural prompts (the demo) sets Server.Script instead, which gives
+// the directives for each prompt.
 package fakemodel
 
 import (
@@ -42,6 +46,29 @@ type Server struct {
 	seq      int
 	// Debug, when set before the first request, receives every request body.
 	Debug io.Writer
+	// Script, when set before the first request, gives the directives for a prompt (the
+	// newest user message) in place of the prompt's own lines.
+	Script func(prompt string) string
+}
+
+// DefaultModel is a model name the pinned codex versions know, so codex does not warn
+// about missing model metadata on every run.
+const DefaultModel = "gpt-5.5"
+
+// CodexConfig is a CODEX_HOME config.toml whose only model provider is the fake at
+// baseURL (Server.URL), with no retries so a dead endpoint fails fast where codex allows it.
+func CodexConfig(baseURL, model string) string {
+	return fmt.Sprintf(`model = %q
+model_provider = "mock"
+
+[model_providers.mock]
+name = "mock"
+base_url = %q
+wire_api = "responses"
+request_max_retries = 0
+stream_max_retries = 0
+stream_idle_timeout_ms = 300000
+`, model, baseURL)
 }
 
 // Request is what the fake saw in one POST /v1/responses.
@@ -163,6 +190,7 @@ type script struct {
 type step struct {
 	run              string
 	addPath, addText string
+	appendTo         bool // addPath exists: add addText at its end
 }
 
 func parseScript(text string) script {
@@ -183,6 +211,9 @@ func parseScript(text string) script {
 		case "ADD":
 			path, text, _ := strings.Cut(val, "=")
 			sc.steps = append(sc.steps, step{addPath: strings.TrimSpace(path), addText: text})
+		case "APPEND":
+			path, text, _ := strings.Cut(val, "=")
+			sc.steps = append(sc.steps, step{addPath: strings.TrimSpace(path), addText: text, appendTo: true})
 		case "REPLY":
 			sc.reply = val
 		case "SLEEP":
@@ -218,7 +249,11 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 	id := s.seq
 	s.mu.Unlock()
 
-	sc := parseScript(req.UserText)
+	directives := req.UserText
+	if s.Script != nil {
+		directives = s.Script(req.UserText)
+	}
+	sc := parseScript(directives)
 	if sc.fail != 0 {
 		http.Error(w, `{"error":{"message":"scripted failure","type":"server_error"}}`, sc.fail)
 		return
@@ -254,7 +289,7 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 		st := sc.steps[req.ToolOutputs]
 		item := toolCall(req.Tools, id, st.run)
 		if st.addPath != "" {
-			item = patchCall(id, st.addPath, st.addText)
+			item = patchCall(id, st.addPath, st.addText, st.appendTo)
 		}
 		send("response.output_item.done", map[string]any{"output_index": 0, "item": item})
 	} else {
@@ -297,9 +332,13 @@ func toolCall(tools []string, id int, cmd string) map[string]any {
 }
 
 // patchCall asks codex to create a file with its apply_patch tool (a freeform tool, so
-// the patch is the call's raw input).
-func patchCall(id int, path, text string) map[string]any {
+// the patch is the call's raw input), or, with appendTo, to add lines at the end of an
+// existing one (a chunk of additions only, which apply_patch puts at the file's end).
+func patchCall(id int, path, text string, appendTo bool) map[string]any {
 	patch := "*** Begin Patch\n*** Add File: " + path + "\n"
+	if appendTo {
+		patch = "*** Begin Patch\n*** Update File: " + path + "\n@@\n"
+	}
 	for _, line := range strings.Split(text, "\\n") {
 		patch += "+" + line + "\n"
 	}

@@ -23,7 +23,7 @@ const EnvRequire = "CODEX_MCP_REQUIRE_INTEGRATION"
 
 // TestModel is a model name the pinned codex versions know, so codex does not warn about
 // missing model metadata on every run.
-const TestModel = "gpt-5.5"
+const TestModel = fakemodel.DefaultModel
 
 // CodexBin returns the codex binary for integration tests. Without one the test is
 // skipped, unless CODEX_MCP_REQUIRE_INTEGRATION is set (as `make test` and CI do), when it
@@ -99,17 +99,7 @@ func CodexHome(t testing.TB, baseURL string) string {
 // WriteConfig writes config.toml into an existing CODEX_HOME.
 func WriteConfig(t testing.TB, home, baseURL string) {
 	t.Helper()
-	cfg := fmt.Sprintf(`model = %q
-model_provider = "mock"
-
-[model_providers.mock]
-name = "mock"
-base_url = %q
-wire_api = "responses"
-request_max_retries = 0
-stream_max_retries = 0
-stream_idle_timeout_ms = 300000
-`, TestModel, baseURL)
+	cfg := fakemodel.CodexConfig(baseURL, TestModel)
 	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
