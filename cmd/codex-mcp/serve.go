@@ -148,7 +148,11 @@ func serveHTTP(ctx context.Context, cfg Config, mgr *session.Manager, logger *sl
 	if cfg.HTTPToken.Set() {
 		auth = "bearer token from " + cfg.HTTPTokenSource
 	}
-	logger.Info("serving MCP over HTTP", "url", "http://"+ln.Addr().String()+mcphttp.Path, "auth", auth,
+	// The address as the operator wrote it, with the port the system gave: 0.0.0.0 stays
+	// 0.0.0.0 (not the [::] Go listens on), localhost stays localhost.
+	host, _, _ := net.SplitHostPort(cfg.HTTP)
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	logger.Info("serving MCP over HTTP", "url", "http://"+net.JoinHostPort(host, port)+mcphttp.Path, "auth", auth,
 		"version", serverVersion(), "codex", cfg.CodexBin, "state", cfg.StateDir)
 	// No client handshake to wait for: open memory and probe codex now.
 	go mgr.Warm(ctx)
@@ -187,9 +191,10 @@ func serveHTTP(ctx context.Context, cfg Config, mgr *session.Manager, logger *sl
 	// for this reason (not as cancelled by their clients), their answers are written, and
 	// then the listener and the connections close.
 	guard.Drain()
-	mgr.Shutdown(reason)
+	mgr.StopRuns(reason)
 	if err := mcphttp.Shutdown(streamable, httpSrv); err != nil {
 		logger.Warn("HTTP connections still open at shutdown were closed", "err", err)
 	}
+	mgr.Shutdown(reason)
 	return nil
 }
