@@ -7,8 +7,11 @@ CODEX_VERSION ?= 0.169.0
 CODEX_VERSIONS ?= 0.169.0 0.125.0
 TOOLS := $(CURDIR)/.tools
 codex_bin = $(TOOLS)/codex/$(1)/node_modules/.bin/codex
+# The official MCP TypeScript SDK client and Ajv the tests drive (internal/tsclient): every
+# version pinned by internal/tsclient/package-lock.json, installed with `npm ci`.
+TSCLIENT := $(TOOLS)/tsclient
 
-.PHONY: build test test-unit test-matrix cross fuzz codex lint bench bench-process eval clean
+.PHONY: build test test-unit test-matrix cross fuzz codex tsclient lint bench bench-process eval clean
 
 build:
 	$(GO) build -o bin/codex-mcp ./cmd/codex-mcp
@@ -21,9 +24,18 @@ $(TOOLS)/codex/%/node_modules/.bin/codex:
 	npm install --prefix $(TOOLS)/codex/$* --no-save --no-audit --no-fund --loglevel=error @openai/codex@$*
 	$@ --version
 
+# The lockfile is the pin: a changed one installs again.
+tsclient: $(TSCLIENT)/node_modules/.installed
+
+$(TSCLIENT)/node_modules/.installed: internal/tsclient/package.json internal/tsclient/package-lock.json
+	rm -rf $(TSCLIENT) && mkdir -p $(TSCLIENT)
+	cp internal/tsclient/package.json internal/tsclient/package-lock.json $(TSCLIENT)/
+	npm ci --prefix $(TSCLIENT) --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Every test, race detector on, integration tests required (never skipped), then the
 # integration tests again against the other pinned codex versions.
-test: codex cross
+test: codex tsclient cross
 	$(GO) vet ./...
 	CODEX_MCP_REQUIRE_INTEGRATION=1 CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) \
 		$(GO) test -race -count=1 $(GOTESTFLAGS) ./...
@@ -50,7 +62,7 @@ fuzz:
 		n=$$(( $${rest##*:} * $(FUZZSCALE) )); echo "== fuzz $$name in $$pkg ($$n runs)"; \
 		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $${n}x "$$pkg"; done
 
-test-matrix: codex
+test-matrix: codex tsclient
 	@set -e; for v in $(filter-out $(CODEX_VERSION),$(CODEX_VERSIONS)); do \
 		echo "== integration tests against codex $$v"; \
 		CODEX_MCP_REQUIRE_INTEGRATION=1 CODEX_MCP_TEST_CODEX=$(TOOLS)/codex/$$v/node_modules/.bin/codex \
