@@ -76,6 +76,16 @@ func TestIntegrationHTTPGuard(t *testing.T) {
 			if status, _, _ := big.statusOf(t, msg); status != 413 {
 				t.Errorf("a 9 MiB message: status %d", status)
 			}
+			// No standalone GET stream: the server says nothing outside a call.
+			get, _ := http.NewRequest("GET", srv.url, nil)
+			get.Header.Set("Authorization", "Bearer "+testToken)
+			get.Header.Set("Accept", "text/event-stream")
+			get.Header.Set("Mcp-Session-Id", c.wire.(*httpWire).sessionID)
+			if res, err := http.DefaultClient.Do(get); err != nil || res.StatusCode != http.StatusMethodNotAllowed {
+				t.Errorf("GET /mcp: %v %v", res, err)
+			} else {
+				res.Body.Close()
+			}
 			other := srv.wire(v20251125, testToken)
 			other.url = strings.TrimSuffix(other.url, "/mcp") + "/other"
 			if status, _, _ := other.statusOf(t, initializeMsg); status != 404 {
@@ -153,8 +163,9 @@ func TestIntegrationHTTPShutdown(t *testing.T) {
 	srv := startHTTP(t, bin, env, "--http", "127.0.0.1:0")
 	c := &rawClient{wire: srv.wire(v20251125, ""), version: v20251125, name: "shutdown"}
 	c.open(t)
-	running, _ := c.tool(t, "start_session", map[string]any{"task": "long\nHANG", "wait_seconds": 1}, "")
-	if running["status"] != "running" {
+	// Long enough for codex to name its session (0.125.0 takes a while to).
+	running, _ := c.tool(t, "start_session", map[string]any{"task": "long\nHANG", "wait_seconds": 3}, "")
+	if running["status"] != "running" || running["session_id"] == "" {
 		t.Fatalf("start_session: %v", running)
 	}
 	// A second client follows the run, waiting, when the signal comes.

@@ -141,6 +141,11 @@ func serveHTTP(ctx context.Context, cfg Config, mgr *session.Manager, logger *sl
 		server.WithStreamableHTTPServer(httpSrv),
 		server.WithStreamableHTTPLogger(logger),
 		server.WithSessionIdleTTL(httpSessionIdleTTL),
+		// No standalone GET stream (405, which the spec allows): the server sends nothing
+		// outside a request, and mcp-go delivers a session's notifications to whichever of
+		// its streams reads first, so with a GET stream open a call's progress arrives out
+		// of order, part on the call's stream and part on the GET one.
+		server.WithDisableStreaming(true),
 	)
 	mux.Handle(mcphttp.Path, streamable)
 

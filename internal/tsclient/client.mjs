@@ -121,10 +121,16 @@ async function main() {
 
   const called = new Set();
   let validated = 0;
-  async function call(name, args, options = {}) {
+  // call calls a tool that must succeed; refusal, if given, is an isError answer that is
+  // acceptable too (a caller's mistake or a limit the server explains), returned as null.
+  async function call(name, args, options = {}, refusal = null) {
     check(input[name], `no tool ${name}`);
     check(input[name](args), `${name}: our arguments fail its input schema: ${ajv.errorsText(input[name].errors)}`);
     const res = await client.callTool({ name, arguments: args }, undefined, { ...long, ...options });
+    if (res.isError && refusal && res.content?.some((c) => c.type === 'text' && refusal.test(c.text))) {
+      called.add(name);
+      return null;
+    }
     check(!res.isError, `${name}: isError: ${JSON.stringify(res.content)}`);
     check(res.structuredContent, `${name}: no structuredContent`);
     check(output[name](res.structuredContent), `${name}: structuredContent fails the output schema: ${ajv.errorsText(output[name].errors)}`);
@@ -156,8 +162,10 @@ async function main() {
   check(got.status === 'completed', `get_session: ${JSON.stringify(got)}`);
   const resumed = await call('resume_session', { session_id: id, task: 'Extend greet.txt with a farewell\nREPLY: extended' });
   check(resumed.session_id === id && resumed.status === 'completed', `resume_session: ${JSON.stringify(resumed)}`);
-  const forked = await call('fork_session', { session_id: id, task: 'Try another greeting instead\nREPLY: forked' });
-  check(forked.session_id && forked.session_id !== id && forked.status === 'completed', `fork_session: ${JSON.stringify(forked)}`);
+  // Codex before `exec fork` (0.125.0) cannot fork: the server says so as a tool error.
+  const forked = await call('fork_session', { session_id: id, task: 'Try another greeting instead\nREPLY: forked' }, {}, /cannot fork sessions/);
+  check(forked === null || (forked.session_id && forked.session_id !== id && forked.status === 'completed'), `fork_session: ${JSON.stringify(forked)}`);
+  summary.forked = forked ? 'forked' : 'refused by this codex';
 
   const resource = await client.readResource({ uri: `codex://sessions/${id}` });
   check(resource.contents?.[0]?.text?.includes('greeting'), `resource: ${JSON.stringify(resource).slice(0, 300)}`);
@@ -165,8 +173,9 @@ async function main() {
   check(prompt.messages?.[0]?.content?.text?.includes('decide_resume'), `prompt: ${JSON.stringify(prompt).slice(0, 300)}`);
 
   // cancel_session on a run that goes on after wait_seconds.
-  const running = await call('start_session', { task: 'Wait for the model\nHANG', directory: dir, wait_seconds: 1 });
-  check(running.status === 'running', `start_session with wait_seconds: ${JSON.stringify(running)}`);
+  // Long enough for codex to name its session (0.125.0 takes a while to).
+  const running = await call('start_session', { task: 'Wait for the model\nHANG', directory: dir, wait_seconds: 3 });
+  check(running.status === 'running' && running.session_id, `start_session with wait_seconds: ${JSON.stringify(running)}`);
   const cancelled = await call('cancel_session', { session_id: running.session_id });
   check(cancelled.status === 'cancelled', `cancel_session: ${JSON.stringify(cancelled)}`);
 
