@@ -11,7 +11,12 @@ codex_bin = $(TOOLS)/codex/$(1)/node_modules/.bin/codex
 CLAUDE_CODE_VERSION ?= 2.1.332
 claude_bin = $(TOOLS)/claude/$(CLAUDE_CODE_VERSION)/node_modules/.bin/claude
 
-.PHONY: build test test-unit test-matrix cross fuzz codex claude lint bench bench-process eval clean
+
+# The official MCP TypeScript SDK client and Ajv the tests drive (internal/tsclient): every
+# version pinned by internal/tsclient/package-lock.json, installed with `npm ci`.
+TSCLIENT := $(TOOLS)/tsclient
+
+.PHONY: build test test-unit test-matrix cross fuzz codex claude tsclient lint bench bench-process eval clean
 
 build:
 	$(GO) build -o bin/codex-mcp ./cmd/codex-mcp
@@ -32,9 +37,18 @@ $(TOOLS)/claude/%/node_modules/.bin/claude:
 	npm install --prefix $(TOOLS)/claude/$* --no-save --no-audit --no-fund --loglevel=error @anthropic-ai/claude-code@$*
 	$@ --version
 
+# The lockfile is the pin: a changed one installs again.
+tsclient: $(TSCLIENT)/node_modules/.installed
+
+$(TSCLIENT)/node_modules/.installed: internal/tsclient/package.json internal/tsclient/package-lock.json
+	rm -rf $(TSCLIENT) && mkdir -p $(TSCLIENT)
+	cp internal/tsclient/package.json internal/tsclient/package-lock.json $(TSCLIENT)/
+	npm ci --prefix $(TSCLIENT) --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Every test, race detector on, integration tests required (never skipped), then the
 # integration tests again against the other pinned codex versions.
-test: codex claude cross
+test: codex claude tsclient cross
 	$(GO) vet ./...
 	CODEX_MCP_REQUIRE_INTEGRATION=1 CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) CODEX_MCP_TEST_CLAUDE=$(claude_bin) \
 		$(GO) test -race -count=1 $(GOTESTFLAGS) ./...
@@ -61,7 +75,7 @@ fuzz:
 		n=$$(( $${rest##*:} * $(FUZZSCALE) )); echo "== fuzz $$name in $$pkg ($$n runs)"; \
 		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $${n}x "$$pkg"; done
 
-test-matrix: codex
+test-matrix: codex tsclient
 	@set -e; for v in $(filter-out $(CODEX_VERSION),$(CODEX_VERSIONS)); do \
 		echo "== integration tests against codex $$v"; \
 		CODEX_MCP_REQUIRE_INTEGRATION=1 CODEX_MCP_TEST_CODEX=$(TOOLS)/codex/$$v/node_modules/.bin/codex \
@@ -81,6 +95,7 @@ lint:
 bench: codex
 	CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) $(GO) test -run '^$$' -bench 'Startup' -benchtime 40x -count 3 ./internal/bench
 	CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) $(GO) test -run '^$$' -bench 'IdleRSS' -benchtime 5x -count 3 ./internal/bench
+	$(GO) test -run '^$$' -bench 'HTTPvsStdio' -benchtime 200x -count 3 ./internal/bench
 	CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) $(GO) test -run '^$$' -bench 'Overhead|Concurrent' -benchtime 10x -count 3 ./internal/bench
 	$(GO) test -run '^$$' -bench . -benchtime 20x -count 5 ./session
 	$(GO) test -run '^$$' -bench 'Decide10k' -count 5 ./session/decide

@@ -207,6 +207,26 @@ func (m *Manager) Shutdown(reason string) {
 	m.Close()
 }
 
+// StopRuns is the first half of Shutdown, for a transport that still has answers to
+// write (HTTP): each run still going is stopped and recorded as stopped for reason, and
+// StopRuns returns when they have ended. Memory stays open for the calls still answering
+// (a get_session waiting on one of those runs reads it); Shutdown or Close follows.
+func (m *Manager) StopRuns(reason string) {
+	m.shutdown.CompareAndSwap(nil, &reason)
+	m.mu.Lock()
+	runs := make([]*activeRun, 0, len(m.active))
+	for _, r := range m.active {
+		runs = append(runs, r)
+	}
+	m.mu.Unlock()
+	for _, r := range runs {
+		r.cancel()
+	}
+	for _, r := range runs {
+		<-r.done
+	}
+}
+
 // Close cancels every run still going, waits for them and for their records, and closes
 // memory. Records memory still cannot take are logged as lost.
 func (m *Manager) Close() {

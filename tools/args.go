@@ -22,7 +22,7 @@ type TaskArgs struct {
 	Profile       string `json:"profile,omitempty" jsonschema_description:"Codex configuration profile (-p)."`
 	Timeout       int    `json:"timeout_seconds,omitempty" jsonschema:"minimum=0,maximum=86400" jsonschema_description:"Kill the run after this many seconds. Default: the server's --timeout."`
 	Wait          int    `json:"wait_seconds,omitempty" jsonschema:"minimum=0,maximum=86400" jsonschema_description:"Return after this many seconds with status running if Codex is not done; the run goes on (follow it with get_session). Default: wait for the end."`
-	Conversation  string `json:"conversation_id,omitempty" jsonschema_description:"Conversation this work belongs to. Default: this MCP connection."`
+	Conversation  string `json:"conversation_id,omitempty" jsonschema_description:"Conversation this work belongs to: any string the client keeps for one conversation. Default: this MCP session (the stdio connection; over HTTP the Mcp-Session-Id). The stateless protocol 2026-07-28 has no session: there pass conversation_id, or each request is a conversation of its own."`
 	Feature       string `json:"feature,omitempty" jsonschema_description:"Module/feature label for memory (e.g. auth). Default: inferred from directory, @{...} patterns and task."`
 }
 

@@ -44,7 +44,8 @@ var _ Sessions = (*session.Manager)(nil)
 const instructions = `codex-mcp runs the OpenAI Codex CLI for you and remembers its sessions.
 Before delegating a task, call decide_resume: it applies the workflow's auto-resume decision tree to memory and returns the exact call to make next.
 Start new work with start_session; continue the same feature with resume_session and the session_id you got (never guess: with two features in flight the most recent session is the wrong one).
-Use mode "analysis" for read-only investigation. Long runs: pass wait_seconds and follow the session with get_session.`
+Use mode "analysis" for read-only investigation. Long runs: pass wait_seconds and follow the session with get_session.
+Memory is kept per conversation, by default this MCP session; with the stateless protocol (2026-07-28) there is none, so pass the same conversation_id on every call of one conversation.`
 
 // NewServer builds the MCP server with every tool registered. Tests call it too.
 //
@@ -118,6 +119,11 @@ func (h *handlers) observe(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 		start := time.Now()
 		res, err := next(ctx, req)
 		boundResult(res)
+		if res != nil && !res.IsError && conversationTools[req.Params.Name] && sessionless(ctx) {
+			if c, _ := req.GetArguments()["conversation_id"].(string); c == "" {
+				addNotes(res, sessionlessNote)
+			}
+		}
 		if h.logger.Enabled(ctx, slog.LevelDebug) {
 			attrs := []any{"tool", req.Params.Name, "duration_ms", time.Since(start).Milliseconds(), "is_error", res != nil && res.IsError}
 			args := req.GetArguments()
@@ -161,17 +167,38 @@ func instanceID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// conversation is the default conversation of a request: its MCP connection.
+// conversation is the default conversation of a request: its MCP session (over stdio the
+// connection, over HTTP the Mcp-Session-Id). A request without one (the stateless
+// 2026-07-28 protocol over HTTP has no session) is a conversation of its own: the caller
+// names its conversation with conversation_id (see sessionlessNote).
 func (h *handlers) conversation(ctx context.Context) string {
-	id, name := "none", "client"
-	if cs := server.ClientSessionFromContext(ctx); cs != nil {
-		id = cs.SessionID()
+	name := "client"
+	cs := server.ClientSessionFromContext(ctx)
+	if cs != nil {
 		if ci, ok := cs.(server.SessionWithClientInfo); ok && ci.GetClientInfo().Name != "" {
 			name = ci.GetClientInfo().Name
 		}
 	}
-	return name + ":" + h.instance + ":" + id
+	if sessionless(ctx) {
+		return name + ":" + h.instance + ":request-" + instanceID() + instanceID()
+	}
+	return name + ":" + h.instance + ":" + cs.SessionID()
 }
+
+// sessionless reports whether a request came without an MCP session to stand for its
+// conversation.
+func sessionless(ctx context.Context) bool {
+	cs := server.ClientSessionFromContext(ctx)
+	return cs == nil || cs.SessionID() == ""
+}
+
+// sessionlessNote is added to the answer of a tool that defaults conversation_id, when
+// the request had no MCP session and the caller named no conversation.
+const sessionlessNote = "this request had no MCP session (protocol 2026-07-28 over HTTP is stateless), so it was a conversation " +
+	"of its own: pass conversation_id (any string kept for one conversation) to have decide_resume and resume_session see this work next time"
+
+// conversationTools are the tools whose conversation_id defaults to the request's session.
+var conversationTools = map[string]bool{"start_session": true, "resume_session": true, "fork_session": true, "decide_resume": true}
 
 // result turns a Manager answer into a tool result: an InputError (or another error
 // the caller can act on) becomes an isError result, anything else is a bug. sessionID is

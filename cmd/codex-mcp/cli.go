@@ -26,7 +26,7 @@ type subcommand struct {
 
 // subcommands are the commands `codex-mcp help` lists, in its order.
 var subcommands = []subcommand{
-	{"serve", "[flags]", "serve MCP on stdio (the default: what an MCP client runs)"},
+	{"serve", "[--http ADDR] [flags]", "serve MCP on stdio (the default: what an MCP client runs), or over streamable HTTP at http://ADDR/mcp"},
 	{"demo", "[--keep] [--codex PATH]", "watch it work: the seed's feature cycle through the server's tools, the real codex, a built-in fake model"},
 	{"sessions", "[--dir D] [--json] [--limit N] [QUERY]", "list Codex sessions (this server's and Codex's own); QUERY's words must start words of each"},
 	{"decide", `[--dir D] [--relation R] [--conversation C] [--json] "TASK"`, "resume or start fresh? the decision tree's answer for a task, and its path"},
@@ -50,6 +50,7 @@ var placeholders = map[string]string{
 	"codex-bin": "PATH", "codex": "PATH", "state-dir": "DIR", "default-dir": "DIR", "allowed-dirs": "DIRS",
 	"max-sandbox": "MODE", "log-level": "LEVEL", "timeout": "DURATION", "idle-timeout": "DURATION",
 	"max-running": "N", "dir": "DIR", "limit": "N", "relation": "RELATION", "conversation": "ID",
+	"http": "ADDR", "http-token-file": "PATH", "http-allowed-origins": "ORIGINS",
 }
 
 // restrictFlags returns fs with only the flags subcommand name takes (fs itself when it

@@ -14,6 +14,7 @@ import (
 	"github.com/lmittmann/tint"
 	"github.com/mattn/go-isatty"
 
+	"github.com/codex-mcp/codex-mcp/internal/mcphttp"
 	"github.com/codex-mcp/codex-mcp/session"
 	"github.com/codex-mcp/codex-mcp/session/codex"
 	"github.com/codex-mcp/codex-mcp/tools"
@@ -38,6 +39,12 @@ type Config struct {
 	Conversation string   // decide: the conversation to decide for
 	Keep         bool     // demo: keep its temporary folder
 	Args         []string // what follows the flags (subcommand arguments)
+
+	// serve --http: MCP over streamable HTTP instead of stdio.
+	HTTP               string        // listen address, normalized (a bare port is loopback); "" serves stdio
+	HTTPToken          mcphttp.Token // bearer token required of every request; never printed
+	HTTPTokenSource    string        // where the token came from, for messages
+	HTTPAllowedOrigins []string      // browser origins allowed besides loopback and the bound host
 }
 
 func env(key, def string) string {
@@ -121,6 +128,12 @@ func parseConfig(name string, args []string) (Config, error) {
 	if name == "sessions" || name == "decide" {
 		fs.BoolVar(&c.JSON, "json", false, "print JSON")
 	}
+	var tokenFile, origins *string
+	if name == "serve" {
+		fs.StringVar(&c.HTTP, "http", env("CODEX_MCP_HTTP", ""), "serve MCP over streamable HTTP at ADDR (host:port, or a port for loopback) on path /mcp instead of stdio (env CODEX_MCP_HTTP)")
+		tokenFile = fs.String("http-token-file", env("CODEX_MCP_HTTP_TOKEN_FILE", ""), "file holding the bearer token HTTP clients must send (env CODEX_MCP_HTTP_TOKEN_FILE, or the token itself in CODEX_MCP_HTTP_TOKEN)")
+		origins = fs.String("http-allowed-origins", env("CODEX_MCP_HTTP_ALLOWED_ORIGINS", ""), "comma-separated browser origins (https://host:port) allowed besides loopback ones (env CODEX_MCP_HTTP_ALLOWED_ORIGINS)")
+	}
 	switch name {
 	case "sessions":
 		fs.StringVar(&c.Dir, "dir", "", "only sessions in this directory or below")
@@ -189,7 +202,47 @@ func parseConfig(name string, args []string) (Config, error) {
 	if abs, err := filepath.Abs(c.DefaultDir); err == nil {
 		c.DefaultDir = abs
 	}
+	if c.HTTP != "" {
+		if err := c.httpConfig(*tokenFile, *origins); err != nil {
+			return c, err
+		}
+	}
 	return c, nil
+}
+
+// httpConfig checks the --http address and reads the token (a file wins over the
+// environment variable). Whether a token is required depends on the address the server
+// binds, which serve decides.
+func (c *Config) httpConfig(tokenFile, origins string) error {
+	addr, err := mcphttp.ListenAddr(c.HTTP)
+	if err != nil {
+		return usageError{"--http " + err.Error()}
+	}
+	c.HTTP = addr
+	switch {
+	case tokenFile != "":
+		data, err := os.ReadFile(tokenFile)
+		if err != nil {
+			return usageError{fmt.Sprintf("--http-token-file: %v", err)}
+		}
+		c.HTTPToken, c.HTTPTokenSource = mcphttp.Token(strings.TrimSpace(string(data))), "--http-token-file "+tokenFile
+	case os.Getenv("CODEX_MCP_HTTP_TOKEN") != "":
+		c.HTTPToken, c.HTTPTokenSource = mcphttp.Token(strings.TrimSpace(os.Getenv("CODEX_MCP_HTTP_TOKEN"))), "CODEX_MCP_HTTP_TOKEN"
+	}
+	if c.HTTPTokenSource != "" {
+		if err := mcphttp.CheckToken(c.HTTPToken, c.HTTPTokenSource); err != nil {
+			return usageError{err.Error()}
+		}
+	}
+	for _, o := range strings.Split(origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			if o != "*" && !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {
+				return usageError{fmt.Sprintf("--http-allowed-origins %q: want scheme://host[:port], such as https://app.example.com", o)}
+			}
+			c.HTTPAllowedOrigins = append(c.HTTPAllowedOrigins, strings.TrimRight(o, "/"))
+		}
+	}
+	return nil
 }
 
 func parseLevel(s string) (slog.Level, error) {
