@@ -260,5 +260,7 @@ type missingCodexError struct {
 	hint string
 }
 
-func (e *missingCodexError) Error() string { return e.err.Error() + "\n" + strings.TrimSuffix(e.hint, "\n") }
+func (e *missingCodexError) Error() string {
+	return e.err.Error() + "\n" + strings.TrimSuffix(e.hint, "\n")
+}
 func (e *missingCodexError) Unwrap() error { return e.err }
