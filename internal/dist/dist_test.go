@@ -29,16 +29,16 @@ type releaseConfig struct {
 	Version     int    `yaml:"version"`
 	ProjectName string `yaml:"project_name"`
 	Builds      []struct {
-		ID      string   `yaml:"id"`
-		Main    string   `yaml:"main"`
-		Binary  string   `yaml:"binary"`
-		Env     []string `yaml:"env"`
-		Flags   []string `yaml:"flags"`
-		Ldflags []string `yaml:"ldflags"`
-		Goos    []string `yaml:"goos"`
-		Goarch  []string `yaml:"goarch"`
+		ID      string     `yaml:"id"`
+		Main    string     `yaml:"main"`
+		Binary  string     `yaml:"binary"`
+		Env     []string   `yaml:"env"`
+		Flags   []string   `yaml:"flags"`
+		Ldflags []string   `yaml:"ldflags"`
+		Goos    []string   `yaml:"goos"`
+		Goarch  []string   `yaml:"goarch"`
 		Ignore  []platform `yaml:"ignore"`
-		Targets []string `yaml:"targets"`
+		Targets []string   `yaml:"targets"`
 	} `yaml:"builds"`
 	Archives []struct {
 		IDs             []string `yaml:"ids"`

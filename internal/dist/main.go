@@ -58,7 +58,9 @@ func archiveName(version, goos, goarch string) string {
 	return fmt.Sprintf("%s_%s_%s_%s%s", project, version, goos, goarch, ext)
 }
 
-func checksumsName(version string) string { return fmt.Sprintf("%s_%s_checksums.txt", project, version) }
+func checksumsName(version string) string {
+	return fmt.Sprintf("%s_%s_checksums.txt", project, version)
+}
 
 func binaryName(goos string) string {
 	if goos == "windows" {
