@@ -16,7 +16,7 @@ claude_bin = $(TOOLS)/claude/$(CLAUDE_CODE_VERSION)/node_modules/.bin/claude
 # version pinned by internal/tsclient/package-lock.json, installed with `npm ci`.
 TSCLIENT := $(TOOLS)/tsclient
 
-.PHONY: build test test-unit test-matrix cross fuzz codex claude tsclient lint bench bench-process eval clean
+.PHONY: build test test-unit test-matrix cross dist fuzz codex claude tsclient lint bench bench-process eval clean
 
 build:
 	$(GO) build -o bin/codex-mcp ./cmd/codex-mcp
@@ -55,11 +55,24 @@ test: codex claude tsclient cross
 	$(MAKE) --no-print-directory test-matrix
 	$(MAKE) --no-print-directory fuzz
 
-# Every platform users run the server on must build, tests included (vet compiles them).
-CROSS_TARGETS ?= darwin/arm64 darwin/amd64 windows/amd64 windows/arm64 linux/arm64
+# Every platform users run the server on must build as it is released (CGO_ENABLED=0),
+# tests included: vet type-checks them, and the binary is built into a temp dir. The same
+# list is what .goreleaser.yaml and `make dist` release (internal/dist's test checks it).
+CROSS_TARGETS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 cross:
-	@set -e; for t in $(CROSS_TARGETS); do echo "== vet $$t"; \
-		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./...; done
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for t in $(CROSS_TARGETS); do echo "== vet and build $$t"; \
+		export CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/}; \
+		$(GO) vet ./...; $(GO) build -trimpath -o "$$tmp/codex-mcp-$${GOOS}-$${GOARCH}" ./cmd/codex-mcp; done
+
+# The release archives and checksums under dist/, as .goreleaser.yaml makes them, with
+# the go command alone. DIST_VERSION overrides the version (default: the tag at HEAD,
+# else <last tag or 0.0.0>-SNAPSHOT-<commit>).
+DIST_VERSION ?=
+dist:
+	rm -rf dist
+	$(GO) run ./internal/dist -out dist $(if $(DIST_VERSION),-version $(DIST_VERSION)) $(CROSS_TARGETS)
+	@ls -l dist
 
 # Short fuzz runs of every fuzz target (corpora in each package's testdata/fuzz); a crash
 # writes its input there and fails the run. Budgets are execution counts, not durations:
@@ -108,4 +121,4 @@ eval:
 		printf '%s\n' "$$out" | grep -v -E '^ *(=== (RUN|PAUSE|CONT)|--- PASS)'; exit $$rc
 
 clean:
-	rm -rf bin $(TOOLS)
+	rm -rf bin dist $(TOOLS)

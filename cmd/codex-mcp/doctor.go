@@ -31,6 +31,12 @@ func doctor(ctx context.Context, cfg Config, w io.Writer) error {
 		}
 	}
 	check("codex CLI", err, fmt.Sprintf("%s at %s (exec flags used: %s; resume: %v)", caps.Version, caps.Bin, strings.Join(flags, " "), caps.HasResume))
+	if codexMissing(err) {
+		// Where it looked, where codex usually is on this OS, and the line that fixes it.
+		for _, line := range strings.Split(strings.TrimSuffix(codexHint(machine(), cfg.CodexBin), "\n"), "\n") {
+			fmt.Fprintf(w, "  %s\n", line)
+		}
+	}
 
 	_, err = os.Stat(cfg.CodexHome)
 	check("codex home", err, cfg.CodexHome)

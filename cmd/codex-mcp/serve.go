@@ -33,10 +33,20 @@ func newManager(cfg Config) *session.Manager {
 		// Where the seed keeps its rules templates ($(cat ~/.claude/workflows/cli-templates/prompts/...)).
 		templates.Dirs = append(templates.Dirs, filepath.Join(home, ".claude", "workflows", "cli-templates", "prompts"))
 	}
+	deps := session.RealDeps(cfg.CodexBin, nil, filepath.Join(cfg.StateDir, "memory.db"), cfg.CodexHome, logger)
+	// A missing codex is reported to the client with where it was looked for and found.
+	deps.Runner = hintRunner{Runner: deps.Runner, bin: cfg.CodexBin, env: machine}
 	return session.NewManager(session.Config{
 		DefaultDir: cfg.DefaultDir, AllowedDirs: cfg.AllowedDirs, MaxSandbox: cfg.MaxSandbox, Timeout: cfg.Timeout,
 		IdleTimeout: cfg.IdleTimeout, Templates: templates, MaxRunning: cfg.MaxRunning,
-	}, session.RealDeps(cfg.CodexBin, nil, filepath.Join(cfg.StateDir, "memory.db"), cfg.CodexHome, logger))
+	}, deps)
+}
+
+// newMCPServer is the MCP server serve runs: its serverInfo.version is serverVersion(),
+// what `codex-mcp version` prints.
+func newMCPServer(ctx context.Context, cfg Config, mgr *session.Manager, logger *slog.Logger) *server.MCPServer {
+	return tools.NewServer(tools.Config{Name: "codex-mcp", Version: serverVersion(), MaxRunning: cfg.MaxRunning,
+		OnInitialized: func() { mgr.Warm(ctx) }}, mgr, logger)
 }
 
 func serve(ctx context.Context, cfg Config) error {
@@ -53,8 +63,7 @@ func serve(ctx context.Context, cfg Config) error {
 	}
 	// Open memory and probe codex once the client is talking to us, not before the
 	// initialize answer.
-	s := tools.NewServer(tools.Config{Name: "codex-mcp", Version: serverVersion(), MaxRunning: cfg.MaxRunning,
-		OnInitialized: func() { mgr.Warm(ctx) }}, mgr, logger)
+	s := newMCPServer(ctx, cfg, mgr, logger)
 	if isatty.IsTerminal(os.Stdin.Fd()) {
 		// A person ran it by hand: say what it is waiting for (on stderr; stdout is the protocol).
 		fmt.Fprintln(os.Stderr, "codex-mcp is an MCP server and is waiting for a client on stdin. Add it to your MCP client "+
