@@ -67,7 +67,7 @@ func serve(ctx context.Context, cfg Config) error {
 	if isatty.IsTerminal(os.Stdin.Fd()) {
 		// A person ran it by hand: say what it is waiting for (on stderr; stdout is the protocol).
 		fmt.Fprintln(os.Stderr, "codex-mcp is an MCP server and is waiting for a client on stdin. Add it to your MCP client "+
-			"(claude mcp add codex -- codex-mcp), or try `codex-mcp help`, `codex-mcp sessions`, `codex-mcp doctor`.")
+			"(claude mcp add -s user codex -- codex-mcp), or try `codex-mcp help`, `codex-mcp sessions`, `codex-mcp doctor`.")
 	}
 	logger.Debug("serving MCP on stdio", "version", serverVersion(), "codex", cfg.CodexBin, "state", cfg.StateDir)
 
