@@ -80,14 +80,21 @@ func mkdirs(t *testing.T, root string, dirs []string, files map[string]string) {
 	}
 }
 
-func TestProjectRoot(t *testing.T) {
+// isolated returns a temporary directory the project-root walk does not look above, so
+// that a repository around the machine's temporary directory cannot change the answer.
+func isolated(t *testing.T) string {
 	root := t.TempDir()
-	if r := projectRoot(root); r != "" {
-		t.Skipf("the temporary directory %s lies in a git work tree (%s)", root, r)
-	}
+	t.Setenv("GIT_CEILING_DIRECTORIES", root)
+	return root
+}
+
+func TestProjectRoot(t *testing.T) {
+	root := isolated(t)
 	deep := "repo/" + strings.Repeat("d/", rootSteps+1)
-	mkdirs(t, root, []string{"repo/.git", "repo/src/auth", "repo/wt/src", "repo/sub", "plain/src", deep},
-		map[string]string{"repo/wt/.git": "gitdir: ../.git/worktrees/wt\n", "repo/sub/.git": "gitdir: ../.git/modules/sub\n"})
+	mkdirs(t, root, []string{"repo/.git", "repo/src/auth", "repo/wt/src", "repo/sub", "plain/src", "plain/.git", "home/.git", "home/proj", deep},
+		map[string]string{"repo/wt/.git": "gitdir: ../.git/worktrees/wt\n", "repo/sub/.git": "gitdir: ../.git/modules/sub\n",
+			"repo/.git/HEAD": "ref: refs/heads/main\n", "home/.git/HEAD": "ref: refs/heads/main\n"})
+	t.Setenv("HOME", filepath.Join(root, "home"))
 	tests := []struct {
 		name, dir, want string
 	}{
@@ -95,7 +102,8 @@ func TestProjectRoot(t *testing.T) {
 		{"below the root", "repo/src/auth", "repo"},
 		{"a worktree's .git file", "repo/wt/src", "repo/wt"},
 		{"a submodule's .git file", "repo/sub", "repo/sub"},
-		{"no repository", "plain/src", ""},
+		{"no repository (an empty .git directory is none)", "plain/src", ""},
+		{"a repository in the home directory is no project's root", "home/proj", ""},
 		{"deeper than the steps it looks", deep, ""},
 	}
 	for _, tt := range tests {
@@ -117,11 +125,8 @@ func TestProjectRoot(t *testing.T) {
 }
 
 func TestInferFeatureAtARoot(t *testing.T) {
-	root := t.TempDir()
-	if r := projectRoot(root); r != "" {
-		t.Skipf("the temporary directory %s lies in a git work tree (%s)", root, r)
-	}
-	mkdirs(t, root, []string{"shop/.git", "shop/src/payment", "billing"}, nil)
+	root := isolated(t)
+	mkdirs(t, root, []string{"shop/.git", "shop/src/payment", "billing"}, map[string]string{"shop/.git/HEAD": "ref: refs/heads/main\n"})
 	shop := filepath.Join(root, "shop")
 	tests := []struct {
 		name, dir, context, task string
