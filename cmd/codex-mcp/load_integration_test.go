@@ -30,7 +30,7 @@ const readBound = 500 * time.Millisecond
 // past the limit is refused with the number.
 func TestIntegrationReadsAnswerWhileRunsHang(t *testing.T) {
 	const maxRunning = 6
-	bin, env, _, home := rig(t)
+	bin, env, _, _ := rig(t)
 	s := startServer(t, bin, append(env, "CODEX_MCP_MAX_RUNNING="+strconv.Itoa(maxRunning)))
 	ctx, stop := context.WithCancel(t.Context())
 	defer stop()
@@ -139,10 +139,10 @@ func TestIntegrationReadsAnswerWhileRunsHang(t *testing.T) {
 	stop()
 	_ = s.c.Close()
 	deadline = time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) && codexRunning(home) {
+	for time.Now().Before(deadline) && codexRunning(t) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if codexRunning(home) {
+	if codexRunning(t) {
 		t.Error("codex outlived the server")
 	}
 }
@@ -281,12 +281,12 @@ func peakRSS(t *testing.T, pid int) int {
 // client's 2 s grace period would send SIGTERM). The run is recorded as stopped because
 // the client closed stdin; that record is the Manager's (checked in session/).
 func TestIntegrationStdinClosedMidRun(t *testing.T) {
-	bin, env, _, home := rig(t)
+	bin, env, _, _ := rig(t)
 	r := startRaw(t, bin, env)
 	r.send(t, map[string]any{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": map[string]any{"name": "start_session",
 		"arguments": map[string]any{"task": "abandoned\nHANG", "mode": "analysis"}}})
 	deadline := time.Now().Add(60 * time.Second)
-	for !codexRunning(home) {
+	for !codexRunning(t) {
 		if time.Now().After(deadline) {
 			t.Fatal("codex never started")
 		}
@@ -308,7 +308,7 @@ func TestIntegrationStdinClosedMidRun(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("server still running 2 s after stdin closed")
 	}
-	if codexRunning(home) {
+	if codexRunning(t) {
 		t.Fatal("codex outlived the server")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -83,7 +82,7 @@ func (s *stdioServer) call(t *testing.T, name string, args map[string]any) map[s
 // TestIntegrationKilledServerRunIsInterrupted: a server killed with SIGKILL mid-run leaves
 // its run "interrupted" for the next server, and nothing else is lost.
 func TestIntegrationKilledServerRunIsInterrupted(t *testing.T) {
-	bin, env, _, home := rig(t)
+	bin, env, _, _ := rig(t)
 
 	first := startServer(t, bin, env)
 	done := first.call(t, "start_session", map[string]any{"task": "finished work\nREPLY: kept"})
@@ -112,30 +111,13 @@ func TestIntegrationKilledServerRunIsInterrupted(t *testing.T) {
 		t.Fatalf("resume after restart: %v", again)
 	}
 	// Codex died with its server (no orphan left hanging on the fake model).
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) && codexRunning(home) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if codexRunning(home) {
-		t.Fatal("codex outlived its killed server")
-	}
+	testenv.NoneLeft(t, 5*time.Second, testenv.Contains("exec", "--json"), "codex of the killed server")
 }
 
-// codexRunning reports whether a codex process with this CODEX_HOME is alive.
-func codexRunning(home string) bool {
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		data, err := os.ReadFile("/proc/" + e.Name() + "/environ")
-		if err != nil || !strings.Contains(string(data), "CODEX_HOME="+home+"\x00") {
-			continue
-		}
-		cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		stat, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if strings.Contains(string(cmdline), "exec\x00--json") && !strings.Contains(string(stat), ") Z ") {
-			return true
-		}
-	}
-	return false
+// codexRunning reports whether any of this test's codex processes is alive (a run's
+// watcher counts: its argv holds codex's).
+func codexRunning(t *testing.T) bool {
+	return len(testenv.Running(t, testenv.Contains("exec", "--json"))) > 0
 }
 
 // TestIntegrationTwoServersShareMemory: two server processes on one state dir, writing at

@@ -1,0 +1,90 @@
+package proc
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// errSearch is what reading a process that went away mid-read may fail with.
+var errSearch error = unix.ESRCH
+
+// Get reads /proc/<pid>/stat.
+func Get(pid int) (Process, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errSearch) {
+			return Process{}, ErrNotFound
+		}
+		return Process{}, err
+	}
+	return parseStat(pid, b)
+}
+
+// parseStat reads the fields the package offers from a /proc/<pid>/stat line.
+func parseStat(pid int, b []byte) (Process, error) {
+	// Field 2, the command name, is in parentheses and may itself hold spaces and
+	// parentheses, so fields are counted from the last ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return Process{}, fmt.Errorf("malformed /proc/%d/stat", pid)
+	}
+	f := bytes.Fields(b[i+1:])
+	// f[0] is field 3 (state), f[1] the parent, f[2] the group, f[19] field 22, the
+	// start time in clock ticks after boot.
+	if len(f) < 20 || len(f[0]) != 1 {
+		return Process{}, fmt.Errorf("malformed /proc/%d/stat", pid)
+	}
+	ppid, err1 := strconv.Atoi(string(f[1]))
+	pgid, err2 := strconv.Atoi(string(f[2]))
+	start, err3 := strconv.ParseInt(string(f[19]), 10, 64)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return Process{}, fmt.Errorf("malformed /proc/%d/stat: %w", pid, err)
+	}
+	state := f[0][0]
+	return Process{PID: pid, PPID: ppid, PGID: pgid, Start: start, Exited: state == 'Z' || state == 'X'}, nil
+}
+
+// List reads every numeric entry of /proc. Processes that end while it reads are left out.
+func List() ([]Process, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Process, 0, len(entries))
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if p, err := Get(pid); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// Cmdline reads /proc/<pid>/cmdline: the argv the process was started with (empty for a
+// zombie or a kernel thread).
+func Cmdline(pid int) ([]string, error) { return readNUL(pid, "cmdline") }
+
+// Environ reads /proc/<pid>/environ: the environment the process was started with
+// (changes it made to its own since are not seen). Only a process of the same user
+// may be read.
+func Environ(pid int) ([]string, error) { return readNUL(pid, "environ") }
+
+func readNUL(pid int, name string) ([]string, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/" + name)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errSearch) {
+			return nil, ErrNotFound
+		}
+		return nil, err
+	}
+	return splitNUL(b), nil
+}
