@@ -16,6 +16,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/codex-mcp/codex-mcp/internal/testenv"
+	"github.com/codex-mcp/codex-mcp/session/codex"
 )
 
 // rig builds the server and the environment its processes share: the real codex, the
@@ -112,6 +113,35 @@ func TestIntegrationKilledServerRunIsInterrupted(t *testing.T) {
 	}
 	// Codex died with its server (no orphan left hanging on the fake model).
 	testenv.NoneLeft(t, 5*time.Second, testenv.Contains("exec", "--json"), "codex of the killed server")
+}
+
+// TestIntegrationLifecycleKilledServerLeavesNothing: a server killed with SIGKILL while
+// codex runs a command under danger-full-access (no sandbox to contain it), after another
+// command left a daemon, leaves nothing running: not codex, not its watcher, not the
+// command (whose codex died with the server), not the daemon. Under each lifecycle
+// this OS offers: pdeathsig on Linux, and watcher, which is what macOS runs.
+func TestIntegrationLifecycleKilledServerLeavesNothing(t *testing.T) {
+	for _, l := range codex.Lifecycles() {
+		t.Run(string(l), func(t *testing.T) {
+			bin, env, _, _ := rig(t)
+			s := startServer(t, bin, append(env, codex.LifecycleEnv+"="+string(l), "CODEX_MCP_MAX_SANDBOX="+codex.SandboxFullAccess))
+			ghost, long := testenv.Marker(), testenv.Marker()+"1"
+			running := s.call(t, "start_session", map[string]any{"task": "doomed\nRUN: " + testenv.Daemon(ghost) + "; sleep " + long + "; echo after\nREPLY: never",
+				"sandbox": codex.SandboxFullAccess, "wait_seconds": 1})
+			if running["status"] != "running" {
+				t.Fatalf("running: %v", running)
+			}
+			testenv.WaitForProcess(t, testenv.Argv("sleep", long), "the run's command")
+			testenv.WaitForProcess(t, testenv.Argv("sleep", ghost), "the run's daemon")
+			if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			_ = s.cmd.Wait()
+			testenv.NoneLeft(t, 5*time.Second, testenv.Argv("sleep", long), "the command of the killed server's run")
+			testenv.NoneLeft(t, time.Second, testenv.Argv("sleep", ghost), "the daemon of the killed server's run")
+			testenv.NoneLeft(t, time.Second, testenv.Contains("exec", "--json"), "codex of the killed server")
+		})
+	}
 }
 
 // codexRunning reports whether any of this test's codex processes is alive (a run's

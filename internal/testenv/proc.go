@@ -142,6 +142,16 @@ func GoneWithin(pid int, d time.Duration) bool {
 	return !proc.Alive(pid)
 }
 
+// Daemon is shell that starts `sleep marker` as a daemon does: in a session of its own
+// (setsid, or perl's where there is no setsid command, as on macOS), double-forked so
+// that its parent is gone at once, with none of the caller's files open. It is out of
+// the caller's process tree and group: what a run must still not leave behind.
+func Daemon(marker string) string {
+	return "(if command -v setsid >/dev/null; then exec setsid sleep " + marker +
+		"; else exec perl -MPOSIX -e 'POSIX::setsid(); exec @ARGV' sleep " + marker +
+		"; fi </dev/null >/dev/null 2>&1 &)"
+}
+
 // Marker is a number unlikely to appear in any other process's argv, for a command a
 // test looks for (e.g. "sleep <marker>").
 func Marker() string {

@@ -4,7 +4,6 @@ package codex
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os/exec"
 	"strings"
@@ -26,13 +25,6 @@ func contextCancelledWhen(t *testing.T, cond func() bool) (context.Context, cont
 	return ctx, cancel
 }
 
-// daemon is shell that starts `sleep marker` as a daemon: in a new session (setsid, or
-// perl's where there is no setsid command, as on macOS), double-forked so its parent is
-// gone at once, with no file of the run open.
-func daemon(marker string) string {
-	return fmt.Sprintf(`(if command -v setsid >/dev/null; then exec setsid sleep %[1]s; else exec perl -MPOSIX -e 'POSIX::setsid(); exec @ARGV' sleep %[1]s; fi </dev/null >/dev/null 2>&1 &)`, marker)
-}
-
 // Whichever way a run ends, nothing it started is left: not codex, not its watcher, not a
 // command codex still ran, not a daemon a command left outside codex's tree and group.
 func TestWatcherLeavesNothing(t *testing.T) {
@@ -41,7 +33,7 @@ func TestWatcherLeavesNothing(t *testing.T) {
 			t.Run(string(l)+"/"+end, func(t *testing.T) {
 				mark := testenv.Mark(t)
 				ghost, long := testenv.Marker(), testenv.Marker()+"1"
-				body := daemon(ghost) + "\n"
+				body := testenv.Daemon(ghost) + "\n"
 				if end != "completed" {
 					body += "sleep " + long + "\n"
 				}
