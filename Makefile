@@ -8,7 +8,7 @@ CODEX_VERSIONS ?= 0.169.0 0.125.0
 TOOLS := $(CURDIR)/.tools
 codex_bin = $(TOOLS)/codex/$(1)/node_modules/.bin/codex
 
-.PHONY: build test test-unit test-matrix cross fuzz codex lint bench bench-process eval clean
+.PHONY: build test test-unit test-matrix test-lifecycle cross fuzz codex lint bench bench-process eval clean
 
 build:
 	$(GO) build -o bin/codex-mcp ./cmd/codex-mcp
@@ -28,6 +28,7 @@ test: codex cross
 	CODEX_MCP_REQUIRE_INTEGRATION=1 CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) \
 		$(GO) test -race -count=1 $(GOTESTFLAGS) ./...
 	$(MAKE) --no-print-directory test-matrix
+	$(MAKE) --no-print-directory test-lifecycle
 	$(MAKE) --no-print-directory fuzz
 
 # Every platform users run the server on must build, tests included (vet compiles them).
@@ -55,6 +56,15 @@ test-matrix: codex
 		CODEX_MCP_REQUIRE_INTEGRATION=1 CODEX_MCP_TEST_CODEX=$(TOOLS)/codex/$$v/node_modules/.bin/codex \
 			$(GO) test -count=1 $(GOTESTFLAGS) -run Integration ./...; \
 	done
+
+# The tests that end runs the hard way (a server killed with SIGKILL, a client that
+# cancels, timeouts, a client that goes away) again with the watcher alone, the mechanism
+# macOS runs, so CI covers it on Linux. (The lifecycle tests proper already run each
+# mechanism this OS has, so they are not repeated.)
+LIFECYCLE_TESTS ?= Kill|Cancel|Timeout|StdinClosed|RunsHang|ModelDown
+test-lifecycle: codex
+	CODEX_MCP_LIFECYCLE=watcher CODEX_MCP_REQUIRE_INTEGRATION=1 CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) \
+		$(GO) test -count=1 $(GOTESTFLAGS) -run '$(LIFECYCLE_TESTS)' -skip 'Lifecycle|Watcher' ./session/codex/ ./tools/ ./cmd/codex-mcp/
 
 test-unit:
 	$(GO) test -race -short ./...

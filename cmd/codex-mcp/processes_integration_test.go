@@ -15,22 +15,24 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/codex-mcp/codex-mcp/internal/fakemodel"
 	"github.com/codex-mcp/codex-mcp/internal/testenv"
 	"github.com/codex-mcp/codex-mcp/session/codex"
 )
 
 // rig builds the server and the environment its processes share: the real codex, the
-// fake model, one CODEX_HOME, one state directory and a default working directory.
-func rig(t *testing.T) (bin string, env []string, work, codexHome string) {
+// fake model (returned, for tests that wait on what it was asked), one CODEX_HOME, one
+// state directory and a default working directory.
+func rig(t *testing.T) (bin string, env []string, work string, model *fakemodel.Server) {
 	t.Helper()
 	codexBin := testenv.CodexBin(t)
-	model := testenv.Model(t)
-	codexHome = testenv.CodexHome(t, model.URL())
+	model = testenv.Model(t)
+	codexHome := testenv.CodexHome(t, model.URL())
 	bin = buildServer(t)
 	work = t.TempDir()
 	env = testenv.Env(t, codexHome, "CODEX_MCP_CODEX_BIN="+codexBin,
 		"CODEX_MCP_STATE_DIR="+t.TempDir(), "CODEX_MCP_DEFAULT_DIR="+work)
-	return bin, env, work, codexHome
+	return bin, env, work, model
 }
 
 type stdioServer struct {
