@@ -9,7 +9,6 @@ package proc
 import (
 	"errors"
 	"slices"
-	"strings"
 )
 
 // ErrNotFound says there is no process with that pid (any more).
@@ -96,14 +95,4 @@ func DescendantsIn(all []Process, root int) []Process {
 func HasEnv(pid int, kv string) bool {
 	env, err := Environ(pid)
 	return err == nil && slices.Contains(env, kv)
-}
-
-// splitNUL splits NUL-separated strings, as /proc and sysctl give argv and environment;
-// a trailing NUL ends the last one rather than starting an empty one.
-func splitNUL(b []byte) []string {
-	s := strings.TrimSuffix(string(b), "\x00")
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, "\x00")
 }

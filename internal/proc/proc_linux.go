@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -87,4 +88,14 @@ func readNUL(pid int, name string) ([]string, error) {
 		return nil, err
 	}
 	return splitNUL(b), nil
+}
+
+// splitNUL splits NUL-separated strings, as /proc and sysctl give argv and environment;
+// a trailing NUL ends the last one rather than starting an empty one.
+func splitNUL(b []byte) []string {
+	s := strings.TrimSuffix(string(b), "\x00")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\x00")
 }

@@ -73,7 +73,8 @@ func newWatchHold(cmd *exec.Cmd, o holdOptions, self, codexPath string) (hold, e
 	cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], watcherEnv+"="+string(o.lifecycle))
 	cmd.ExtraFiles = []*os.File{lifeR, repW} // fds 3 and 4
 	// Its own group, so a terminal's ^C to the server's does not reach the run, and the
-	// backstop can end it whole.
+	// backstop can end it whole. No parent-death signal: it must outlive the server, to
+	// end the run when the server dies.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	h := &watchHold{cmd: cmd, logger: o.logger, life: lifeW, report: repR, childLife: lifeR, childReport: repW,
 		lines: bufio.NewReader(repR), reported: make(chan struct{})}

@@ -76,12 +76,12 @@ func runWatcher(l Lifecycle, argv []string) int {
 	// The parent-death signal codex gets under pdeathsig follows the thread that forked
 	// it, not the process: keep this goroutine, which forks, on one thread for good.
 	runtime.LockOSThread()
-	report := os.NewFile(reportFD, "report")
-	life := os.NewFile(lifelineFD, "lifeline")
-	if report == nil || life == nil || len(argv) == 0 {
+	if !isPipe(reportFD) || !isPipe(lifelineFD) || len(argv) == 0 {
 		fmt.Fprintln(os.Stderr, "codex-mcp: started as a run's watcher without its pipes or command; this is internal to codex-mcp")
 		return 125
 	}
+	report := os.NewFile(reportFD, "report")
+	life := os.NewFile(lifelineFD, "lifeline")
 	// Neither pipe may reach codex: the server would wait on the report while anything
 	// of the run holds it.
 	syscall.CloseOnExec(reportFD)
@@ -156,6 +156,13 @@ func runWatcher(l Lifecycle, argv []string) int {
 	w.sweep(unix.SIGKILL, true)
 	fmt.Fprintf(report, "left %d\n", len(w.ended))
 	return w.status
+}
+
+// isPipe reports whether fd is a pipe, as the server's are. (Being open is not enough:
+// without them, the Go runtime may have taken those numbers for itself.)
+func isPipe(fd int) bool {
+	var st unix.Stat_t
+	return unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO
 }
 
 // reap collects every child that exited (orphans reparented here included), keeping
