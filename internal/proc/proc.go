@@ -18,6 +18,9 @@ var ErrNotFound = errors.New("no such process")
 type Process struct {
 	PID  int
 	PPID int
+	// Name is the command's name as the OS keeps it (Linux and macOS cut it short:
+	// 15 and 16 bytes; Windows: the executable's file name).
+	Name string
 	// PGID is the process group; 0 where the OS has none (Windows).
 	PGID int
 	// Start is when the process started, in the OS's own unit (Linux: clock ticks after

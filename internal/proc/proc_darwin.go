@@ -27,6 +27,7 @@ func fromKinfo(k *unix.KinfoProc) Process {
 	t := k.Proc.P_starttime
 	return Process{
 		PID: int(k.Proc.P_pid), PPID: int(k.Eproc.Ppid), PGID: int(k.Eproc.Pgid),
+		Name:   unix.ByteSliceToString(k.Proc.P_comm[:]),
 		Start:  t.Sec*1_000_000 + int64(t.Usec),
 		Exited: k.Proc.P_stat == sZomb,
 	}

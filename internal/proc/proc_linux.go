@@ -48,7 +48,11 @@ func parseStat(pid int, b []byte) (Process, error) {
 		return Process{}, fmt.Errorf("malformed /proc/%d/stat: %w", pid, err)
 	}
 	state := f[0][0]
-	return Process{PID: pid, PPID: ppid, PGID: pgid, Start: start, Exited: state == 'Z' || state == 'X'}, nil
+	name := ""
+	if j := bytes.IndexByte(b, '('); j >= 0 && j < i {
+		name = string(b[j+1 : i])
+	}
+	return Process{PID: pid, PPID: ppid, Name: name, PGID: pgid, Start: start, Exited: state == 'Z' || state == 'X'}, nil
 }
 
 // List reads every numeric entry of /proc. Processes that end while it reads are left out.

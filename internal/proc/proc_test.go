@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,6 +82,7 @@ func TestOwnChild(t *testing.T) {
 		ok   bool
 	}{
 		{"pid", p.PID == pid},
+		{"name", p.Name != "" && strings.HasPrefix(filepath.Base(os.Args[0]), strings.TrimSuffix(p.Name, ".exe"))},
 		{"parent is this test", p.PPID == os.Getpid()},
 		{"started, not before this test", p.Start != 0 && p.Start >= self.Start},
 		{"running", !p.Exited && Alive(pid) && Same(p)},

@@ -3,6 +3,7 @@ package proc
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -21,6 +22,10 @@ func Get(pid int) (Process, error) {
 	}
 	defer windows.CloseHandle(h)
 	p := Process{PID: pid, Start: startOf(h)}
+	var buf [windows.MAX_PATH]uint16
+	if n := uint32(len(buf)); windows.QueryFullProcessImageName(h, 0, &buf[0], &n) == nil {
+		p.Name = filepath.Base(windows.UTF16ToString(buf[:n]))
+	}
 	var code uint32
 	if windows.GetExitCodeProcess(h, &code) == nil {
 		p.Exited = code != stillActive
@@ -62,7 +67,7 @@ func List() ([]Process, error) {
 	var out []Process
 	e := windows.ProcessEntry32{Size: uint32(unsafe.Sizeof(windows.ProcessEntry32{}))}
 	for err = windows.Process32First(snap, &e); err == nil; err = windows.Process32Next(snap, &e) {
-		p := Process{PID: int(e.ProcessID), PPID: int(e.ParentProcessID)}
+		p := Process{PID: int(e.ProcessID), PPID: int(e.ParentProcessID), Name: windows.UTF16ToString(e.ExeFile[:])}
 		if h, err := open(p.PID); err == nil {
 			p.Start = startOf(h)
 			windows.CloseHandle(h)
