@@ -201,7 +201,6 @@ type groupHold struct {
 	logger *slog.Logger
 
 	mu    sync.Mutex
-	pid   int
 	seen  map[int]proc.Process // descendants seen so far: once a parent dies they leave the tree
 	timer *time.Timer
 }
@@ -213,10 +212,7 @@ func newGroupHold(cmd *exec.Cmd, o holdOptions) *groupHold {
 	return &groupHold{cmd: cmd, logger: o.logger, seen: map[int]proc.Process{}}
 }
 
-func (h *groupHold) started() (int, error) {
-	h.pid = h.cmd.Process.Pid
-	return h.pid, nil
-}
+func (h *groupHold) started() (int, error) { return h.cmd.Process.Pid, nil }
 
 // stop sends SIGTERM to the group and every descendant (a command that called setsid
 // is in another group but still below codex), then SIGKILL after killGrace.
@@ -247,12 +243,17 @@ func (h *groupHold) end() int {
 }
 
 func (h *groupHold) signal(sig syscall.Signal) {
-	if ds, err := proc.Descendants(h.pid); err == nil {
+	// Set by Start, before anything can stop the process (exec's Cancel included).
+	pid := h.cmd.Process.Pid
+	if pid <= 0 {
+		return // never kill(0): that is this server's own group
+	}
+	if ds, err := proc.Descendants(pid); err == nil {
 		for _, d := range ds {
 			h.seen[d.PID] = d
 		}
 	}
-	_ = syscall.Kill(-h.pid, sig)
+	_ = syscall.Kill(-pid, sig)
 	for _, d := range h.seen {
 		if !proc.Same(d) {
 			continue // gone, or its pid now names another process
@@ -262,5 +263,5 @@ func (h *groupHold) signal(sig syscall.Signal) {
 			_ = syscall.Kill(-d.PID, sig)
 		}
 	}
-	h.logger.Debug("signalled a process tree", "pid", h.pid, "signal", sig.String(), "descendants", len(h.seen))
+	h.logger.Debug("signalled a process tree", "pid", pid, "signal", sig.String(), "descendants", len(h.seen))
 }
