@@ -40,7 +40,8 @@ func TestMain(m *testing.M) {
 func helper(mode string, stdin io.Reader) (*exec.Cmd, string) {
 	mark := "PROC_TEST_MARK=" + strconv.Itoa(os.Getpid()) + "-" + mode
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "helper-"+mode)
-	cmd.Env = append(os.Environ(), helperEnv+"="+mode, mark)
+	// (GORACE: a race-enabled helper would linger a second on exit.)
+	cmd.Env = append(os.Environ(), helperEnv+"="+mode, mark, "GORACE=atexit_sleep_ms=0")
 	cmd.Stdin = stdin
 	return cmd, mark
 }

@@ -175,6 +175,13 @@ func (h *watchHold) end() int {
 		h.backstop.Stop()
 	}
 	h.closeLife()
+	if h.cmd.Process == nil {
+		// It never started: only the pipes are to be let go of.
+		_ = h.childLife.Close()
+		_ = h.childReport.Close()
+		_ = h.report.Close()
+		return 0
+	}
 	select {
 	case <-h.reported:
 	case <-time.After(reportWait):
@@ -244,10 +251,10 @@ func (h *groupHold) end() int {
 
 func (h *groupHold) signal(sig syscall.Signal) {
 	// Set by Start, before anything can stop the process (exec's Cancel included).
-	pid := h.cmd.Process.Pid
-	if pid <= 0 {
-		return // never kill(0): that is this server's own group
+	if h.cmd.Process == nil || h.cmd.Process.Pid <= 0 {
+		return // it never started; and never kill(0): that is this server's own group
 	}
+	pid := h.cmd.Process.Pid
 	if ds, err := proc.Descendants(pid); err == nil {
 		for _, d := range ds {
 			h.seen[d.PID] = d

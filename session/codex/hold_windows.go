@@ -95,7 +95,7 @@ func (h *jobHold) end() int {
 func (h *jobHold) terminate() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closed {
+	if h.closed || h.cmd.Process == nil {
 		return
 	}
 	if !h.inJob {

@@ -92,9 +92,9 @@ type hold interface {
 	// stop ends the run's processes, for a cancellation or a timeout: asked to stop
 	// first, forced after killGrace.
 	stop()
-	// end is called once cmd.Wait has returned. Whatever of the run still runs is ended,
-	// and what the hold took is released. It returns how many processes it ended that
-	// codex had left behind.
+	// end is called once cmd.Wait has returned, or when cmd.Start failed. Whatever of
+	// the run still runs is ended, and what the hold took is released. It returns how
+	// many processes it ended that codex had left behind.
 	end() int
 }
 

@@ -73,8 +73,6 @@ const (
 	// watcherSlack is how long past killGrace a watcher asked to stop gets to end its
 	// run before the server kills it and codex's group itself.
 	watcherSlack = 2 * time.Second
-	// watcherTick: the watcher reaps at least this often, should a SIGCHLD be lost.
-	watcherTick = time.Second
 	// sweepRounds and sweepPause bound ending what a run left: rounds of finding and
 	// killing its processes, until a round finds none. Bounded, so a fork bomb cannot
 	// keep a watcher (and so the run's end) going for ever: ~1 s at most.

@@ -120,6 +120,7 @@ func probeOutput(ctx context.Context, path string, args ...string) (string, erro
 	cmd.Cancel = func() error { h.stop(); return nil }
 	cmd.WaitDelay = probeLimits.WaitDelay
 	if err := cmd.Start(); err != nil {
+		h.end()
 		return "", err
 	}
 	if _, err := h.started(); err != nil {

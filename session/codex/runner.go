@@ -177,6 +177,7 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	}
 
 	if err := cmd.Start(); err != nil {
+		h.end()
 		return Result{}, &NotFoundError{Bin: caps.Bin, Err: err}
 	}
 	pid, err := h.started()

@@ -4,7 +4,9 @@ package codex
 
 import (
 	"context"
+	"errors"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -90,5 +92,29 @@ func TestWatcherLeavesNothing(t *testing.T) {
 				testenv.NoneLeft(t, time.Second, testenv.Contains("codex-mcp-watcher"), "the watcher")
 			})
 		}
+	}
+}
+
+// A codex that cannot be started (gone since it was probed) is reported by its watcher,
+// and the run is an error the caller can act on, with nothing left running.
+func TestWatcherReportsCodexThatCannotStart(t *testing.T) {
+	for _, l := range Lifecycles() {
+		t.Run(string(l), func(t *testing.T) {
+			testenv.Mark(t)
+			bin := fakeCodex(t, "", fakeThread)
+			r := NewRunner(bin, emptyEnv(t, LifecycleEnv+"="+string(l)), nil)
+			if _, err := r.Capabilities(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Remove(bin); err != nil {
+				t.Fatal(err)
+			}
+			_, err := r.Run(t.Context(), Request{Spec: Spec{Directory: t.TempDir(), Sandbox: SandboxReadOnly}, Prompt: "x", Timeout: 10 * time.Second})
+			var nf *NotFoundError
+			if !errors.As(err, &nf) || !strings.Contains(err.Error(), "no such file") {
+				t.Fatalf("err %v", err)
+			}
+			testenv.NoneLeft(t, time.Second, testenv.Contains("codex-mcp-watcher"), "the watcher")
+		})
 	}
 }

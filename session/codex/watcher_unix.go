@@ -58,7 +58,10 @@ const (
 // so every one can be its own watcher, without each having to remember a hook.
 func init() {
 	if l, ok := os.LookupEnv(watcherEnv); ok {
-		os.Exit(runWatcher(Lifecycle(l), os.Args[1:]))
+		code := runWatcher(Lifecycle(l), os.Args[1:])
+		// Straight out: it has nothing to flush, and the run ends when it exits (a
+		// race-enabled test binary would linger a second in os.Exit).
+		syscall.Exit(code)
 	}
 }
 
@@ -66,8 +69,6 @@ type watcher struct {
 	self  int
 	codex int
 	mark  string // RunMarkEnv=<value>, "" when the run has none
-	// status is codex's exit status once it is reaped; -1 before.
-	status int
 	// ended holds the processes ended after codex exited.
 	ended map[proc.Process]bool
 }
@@ -86,15 +87,15 @@ func runWatcher(l Lifecycle, argv []string) int {
 	// of the run holds it.
 	syscall.CloseOnExec(reportFD)
 	syscall.CloseOnExec(lifelineFD)
-	w := &watcher{self: os.Getpid(), status: -1, ended: map[proc.Process]bool{}}
+	w := &watcher{self: os.Getpid(), ended: map[proc.Process]bool{}}
 	if v := os.Getenv(RunMarkEnv); v != "" {
 		w.mark = RunMarkEnv + "=" + v
 	}
 	if err := becomeSubreaper(l); err != nil {
 		fmt.Fprintln(os.Stderr, "codex-mcp watcher: cannot be the child subreaper:", err)
 	}
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, syscall.SIGCHLD, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 
 	env := make([]string, 0, len(os.Environ()))
 	for _, kv := range os.Environ() {
@@ -112,6 +113,23 @@ func runWatcher(l Lifecycle, argv []string) int {
 	w.codex = pid
 	fmt.Fprintf(report, "pid %d\n", pid)
 
+	// While codex lives, one goroutine reaps every child as it exits, orphans that came
+	// here included, in a blocking wait rather than on SIGCHLD (a lost signal would
+	// leave the run waiting), and says when codex is among them.
+	exited := make(chan int, 1)
+	go func() {
+		for {
+			var ws unix.WaitStatus
+			wpid, err := unix.Wait4(-1, &ws, 0, nil)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil || wpid == pid {
+				exited <- exitStatus(ws, err)
+				return
+			}
+		}
+	}()
 	lifeline := make(chan byte)
 	go func() {
 		b := make([]byte, 1)
@@ -124,20 +142,14 @@ func runWatcher(l Lifecycle, argv []string) int {
 			}
 		}
 	}()
-	tick := time.NewTicker(watcherTick)
-	defer tick.Stop()
 	var grace <-chan time.Time
-	for w.status < 0 {
+	status := -1
+	for status < 0 {
 		select {
-		case sig := <-sigs:
-			if sig == syscall.SIGCHLD {
-				w.reap()
-				continue
-			}
+		case status = <-exited:
+		case <-sigs:
 			// Whoever ends the watcher ends the run with it.
 			w.sweep(unix.SIGKILL, false)
-		case <-tick.C:
-			w.reap()
 		case b, ok := <-lifeline:
 			switch {
 			case !ok:
@@ -155,7 +167,20 @@ func runWatcher(l Lifecycle, argv []string) int {
 	// codex has exited: whatever of the run is left goes now.
 	w.sweep(unix.SIGKILL, true)
 	fmt.Fprintf(report, "left %d\n", len(w.ended))
-	return w.status
+	return status
+}
+
+// exitStatus is the watcher's exit code for codex's wait status.
+func exitStatus(ws unix.WaitStatus, err error) int {
+	switch {
+	case err != nil:
+		return 1
+	case ws.Exited():
+		return ws.ExitStatus()
+	case ws.Signaled():
+		return 128 + int(ws.Signal())
+	}
+	return 1
 }
 
 // isPipe reports whether fd is a pipe, as the server's are. (Being open is not enough:
@@ -165,8 +190,8 @@ func isPipe(fd int) bool {
 	return unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO
 }
 
-// reap collects every child that exited (orphans reparented here included), keeping
-// codex's exit status when it is among them.
+// reap collects the children that exited (the run's processes it ended, orphans that
+// came here), once codex's own wait is over.
 func (w *watcher) reap() {
 	for {
 		var ws unix.WaitStatus
@@ -176,16 +201,6 @@ func (w *watcher) reap() {
 		}
 		if pid <= 0 || err != nil {
 			return
-		}
-		if pid == w.codex {
-			switch {
-			case ws.Exited():
-				w.status = ws.ExitStatus()
-			case ws.Signaled():
-				w.status = 128 + int(ws.Signal())
-			default:
-				w.status = 1
-			}
 		}
 	}
 }
@@ -232,16 +247,17 @@ func (w *watcher) signal(sig unix.Signal) {
 	}
 }
 
-// sweep kills the run's processes round after round, reaping them, until a round finds
-// none left (or sweepRounds have passed). count: what it ends is what codex left behind.
-func (w *watcher) sweep(sig unix.Signal, count bool) {
+// sweep kills the run's processes round after round until a round finds none left (or
+// sweepRounds have passed). after: codex has exited, so what it ends is what codex left
+// behind, and it reaps them itself.
+func (w *watcher) sweep(sig unix.Signal, after bool) {
 	for range sweepRounds {
 		ts := w.targets()
 		if len(ts) == 0 {
 			break
 		}
 		for _, p := range ts {
-			if count && p.PID != w.codex {
+			if after && p.PID != w.codex {
 				w.ended[p] = true
 			}
 			_ = unix.Kill(p.PID, sig)
@@ -250,6 +266,8 @@ func (w *watcher) sweep(sig unix.Signal, count bool) {
 			}
 		}
 		time.Sleep(sweepPause)
-		w.reap()
+		if after {
+			w.reap()
+		}
 	}
 }
