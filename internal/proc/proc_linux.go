@@ -17,14 +17,37 @@ var errSearch error = unix.ESRCH
 
 // Get reads /proc/<pid>/stat.
 func Get(pid int) (Process, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	var buf [512]byte
+	return get(pid, buf[:])
+}
+
+// get reads /proc/<pid>/stat into buf with one open, read and close: List reads every
+// process's, and os.ReadFile's stat and allocation would double its cost.
+func get(pid int, buf []byte) (Process, error) {
+	path := "/proc/" + strconv.Itoa(pid) + "/stat"
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errSearch) {
+		if errors.Is(err, unix.ENOENT) || errors.Is(err, errSearch) {
 			return Process{}, ErrNotFound
 		}
-		return Process{}, err
+		return Process{}, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	return parseStat(pid, b)
+	n, err := unix.Read(fd, buf)
+	_ = unix.Close(fd)
+	switch {
+	case errors.Is(err, errSearch):
+		return Process{}, ErrNotFound
+	case err != nil:
+		return Process{}, &fs.PathError{Op: "read", Path: path, Err: err}
+	case n == len(buf):
+		// A longer line than the buffer (it is one line of ~300 bytes).
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return Process{}, ErrNotFound
+		}
+		return parseStat(pid, b)
+	}
+	return parseStat(pid, buf[:n])
 }
 
 // parseStat reads the fields the package offers from a /proc/<pid>/stat line.
@@ -57,17 +80,23 @@ func parseStat(pid int, b []byte) (Process, error) {
 
 // List reads every numeric entry of /proc. Processes that end while it reads are left out.
 func List() ([]Process, error) {
-	entries, err := os.ReadDir("/proc")
+	d, err := os.Open("/proc")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Process, 0, len(entries))
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
+	names, err := d.Readdirnames(-1) // unsorted, without a stat of each
+	_ = d.Close()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Process, 0, len(names))
+	var buf [512]byte
+	for _, name := range names {
+		pid, err := strconv.Atoi(name)
 		if err != nil {
 			continue
 		}
-		if p, err := Get(pid); err == nil {
+		if p, err := get(pid, buf[:]); err == nil {
 			out = append(out, p)
 		}
 	}

@@ -20,12 +20,13 @@ func deathSignal(attr *syscall.SysProcAttr, l Lifecycle) {
 // becomeSubreaper, under pdeathsig, makes this process (a run's watcher) the child
 // subreaper: a process orphaned anywhere below it (a command's double-forked daemon, a
 // command whose codex died) becomes its child instead of init's, so it stays known as
-// the run's and is ended with it.
-func becomeSubreaper(l Lifecycle) error {
+// the run's and is ended with it. It reports whether it is.
+func becomeSubreaper(l Lifecycle) (bool, error) {
 	if l != LifecyclePdeathsig {
-		return nil
+		return false, nil
 	}
-	return unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	return err == nil, err
 }
 
 // selfExe is what re-executes this binary as a watcher: /proc/self/exe names it even

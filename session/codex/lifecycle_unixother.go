@@ -13,6 +13,6 @@ var osLifecycles = []Lifecycle{LifecycleWatcher}
 
 func deathSignal(*syscall.SysProcAttr, Lifecycle) {}
 
-func becomeSubreaper(Lifecycle) error { return nil }
+func becomeSubreaper(Lifecycle) (bool, error) { return false, nil }
 
 func selfExe() (string, error) { return os.Executable() }

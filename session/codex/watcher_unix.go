@@ -35,10 +35,11 @@ import (
 //
 // The run's processes are what it ends: codex's process group; every process below the
 // watcher (under pdeathsig that is every process the run orphaned, reparented to it as
-// subreaper); and every process whose environment carries the run's mark (RunMarkEnv),
-// which is how a daemon that left both the tree and the group (setsid and a double fork,
-// on macOS) is still known as the run's. It ends them when codex exits (nothing of a
-// run outlives it), when asked, and when the server dies.
+// subreaper); and, where it is not the subreaper, every process whose environment
+// carries the run's mark (RunMarkEnv), which is how a daemon that left both the tree and
+// the group (setsid and a double fork, on macOS) is still known as the run's. It ends
+// them when codex exits (nothing of a run outlives it), when asked, and when the server
+// dies.
 //
 // One watcher per run rather than one per server, because a subreaper must be an
 // ancestor of the processes it collects: one shared watcher would have to start every
@@ -69,6 +70,8 @@ type watcher struct {
 	self  int
 	codex int
 	mark  string // RunMarkEnv=<value>, "" when the run has none
+	// scanMarks: look for the run's processes by their mark too (not the subreaper).
+	scanMarks bool
 	// ended holds the processes ended after codex exited.
 	ended map[proc.Process]bool
 }
@@ -91,9 +94,14 @@ func runWatcher(l Lifecycle, argv []string) int {
 	if v := os.Getenv(RunMarkEnv); v != "" {
 		w.mark = RunMarkEnv + "=" + v
 	}
-	if err := becomeSubreaper(l); err != nil {
+	sub, err := becomeSubreaper(l)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "codex-mcp watcher: cannot be the child subreaper:", err)
 	}
+	// As the subreaper it has every process of the run below it; without, a daemon that
+	// left the tree is known only by its mark, which costs reading every process's
+	// environment.
+	w.scanMarks = !sub
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 
@@ -227,7 +235,7 @@ func (w *watcher) targets() []proc.Process {
 			add(p)
 		}
 	}
-	if w.mark != "" {
+	if w.mark != "" && w.scanMarks {
 		for _, p := range all {
 			if !in[p.PID] && !p.Exited && proc.HasEnv(p.PID, w.mark) {
 				add(p)
