@@ -70,6 +70,9 @@ func newWatchHold(cmd *exec.Cmd, o holdOptions, self, codexPath string) (hold, e
 	// argv[0] says what the process is in ps; the rest is codex's argv, path first.
 	cmd.Args = append([]string{"codex-mcp-watcher", codexPath}, cmd.Args[1:]...)
 	cmd.Path = self
+	if cmd.Env == nil {
+		cmd.Env = os.Environ() // what exec would have given codex
+	}
 	cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], watcherEnv+"="+string(o.lifecycle))
 	cmd.ExtraFiles = []*os.File{lifeR, repW} // fds 3 and 4
 	// Its own group, so a terminal's ^C to the server's does not reach the run, and the

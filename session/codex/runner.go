@@ -84,9 +84,6 @@ func NewRunner(bin string, env []string, logger *slog.Logger) *Runner {
 	return &Runner{bin: bin, env: env, logger: logger, lifecycle: lifecycleFrom(lenv, logger)}
 }
 
-// Lifecycle says how this Runner ties its runs' processes to the server.
-func (r *Runner) Lifecycle() Lifecycle { return r.lifecycle }
-
 // Capabilities probes the binary once and keeps what it learnt. Concurrent callers share
 // the probe in flight, each waiting only as long as its own ctx allows. A failed probe's
 // error is served for probeLimits.FailBackoff, then the binary is probed again, so a user
@@ -272,8 +269,9 @@ loop:
 	}
 	if errors.Is(werr, exec.ErrWaitDelay) {
 		// codex exited, but something it started still held stdout; the exit status
-		// is codex's own.
-		res.Warnings = append(res.Warnings, "a process codex started kept its output open after codex exited; it was killed")
+		// is codex's own. Said as it is: the hold ended all of the run it could find,
+		// and this one it may not have found.
+		res.Warnings = append(res.Warnings, fmt.Sprintf("a process codex started still held its output %s after codex exited; the run did not wait for it", cmd.WaitDelay))
 		werr = nil
 		if cmd.ProcessState != nil && !cmd.ProcessState.Success() {
 			werr = &exec.ExitError{ProcessState: cmd.ProcessState}
