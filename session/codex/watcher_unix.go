@@ -246,7 +246,10 @@ func (w *watcher) targets() []proc.Process {
 }
 
 // signal sends sig once to every process of the run, and to the groups they lead.
+// codex's group is signalled whatever the process table says (where the OS would not
+// list it, that group is all there is to reach).
 func (w *watcher) signal(sig unix.Signal) {
+	_ = unix.Kill(-w.codex, sig)
 	for _, p := range w.targets() {
 		_ = unix.Kill(p.PID, sig)
 		if p.PGID == p.PID {
@@ -261,6 +264,7 @@ func (w *watcher) signal(sig unix.Signal) {
 func (w *watcher) sweep(sig unix.Signal, after bool) {
 	for range sweepRounds {
 		ts := w.targets()
+		_ = unix.Kill(-w.codex, sig) // (see signal)
 		if len(ts) == 0 {
 			break
 		}
