@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -316,6 +317,11 @@ command = "/usr/bin/mcp-fs"
 	}
 	env, _ := os.ReadFile(envOut)
 	if strings.Count(string(env), DelegatedEnv+"=") != 1 || !strings.Contains(string(env), DelegatedEnv+"="+pid+"\n") {
+		t.Fatalf("codex's environment:\n%s", env)
+	}
+	// The run's mark reaches codex (and so its commands); the watcher's own setting does
+	// not, or a codex-mcp started inside the run would take itself for a watcher.
+	if !regexp.MustCompile(`(?m)^` + RunMarkEnv + `=[0-9a-f]{32}$`).Match(env) || strings.Contains(string(env), "CODEX_MCP_WATCHER=") {
 		t.Fatalf("codex's environment:\n%s", env)
 	}
 }
