@@ -321,7 +321,7 @@ command = "/usr/bin/mcp-fs"
 	}
 	// The run's mark reaches codex (and so its commands); the watcher's own setting does
 	// not, or a codex-mcp started inside the run would take itself for a watcher.
-	if !regexp.MustCompile(`(?m)^` + RunMarkEnv + `=[0-9a-f]{32}$`).Match(env) || strings.Contains(string(env), "CODEX_MCP_WATCHER=") {
+	if !regexp.MustCompile(`(?m)^`+RunMarkEnv+`=[0-9a-f]{32}$`).Match(env) || strings.Contains(string(env), "CODEX_MCP_WATCHER=") {
 		t.Fatalf("codex's environment:\n%s", env)
 	}
 }
