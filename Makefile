@@ -16,7 +16,7 @@ claude_bin = $(TOOLS)/claude/$(CLAUDE_CODE_VERSION)/node_modules/.bin/claude
 # version pinned by internal/tsclient/package-lock.json, installed with `npm ci`.
 TSCLIENT := $(TOOLS)/tsclient
 
-.PHONY: build test test-unit test-matrix cross dist fuzz codex claude tsclient lint bench bench-process eval clean
+.PHONY: build test test-unit test-matrix test-lifecycle cross dist fuzz codex claude tsclient lint bench bench-process eval clean
 
 build:
 	$(GO) build -o bin/codex-mcp ./cmd/codex-mcp
@@ -53,6 +53,7 @@ test: codex claude tsclient cross
 	CODEX_MCP_REQUIRE_INTEGRATION=1 CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) CODEX_MCP_TEST_CLAUDE=$(claude_bin) \
 		$(GO) test -race -count=1 $(GOTESTFLAGS) ./...
 	$(MAKE) --no-print-directory test-matrix
+	$(MAKE) --no-print-directory test-lifecycle
 	$(MAKE) --no-print-directory fuzz
 
 # Every platform users run the server on must build as it is released (CGO_ENABLED=0),
@@ -94,6 +95,15 @@ test-matrix: codex tsclient
 		CODEX_MCP_REQUIRE_INTEGRATION=1 CODEX_MCP_TEST_CODEX=$(TOOLS)/codex/$$v/node_modules/.bin/codex \
 			$(GO) test -count=1 $(GOTESTFLAGS) -run Integration ./...; \
 	done
+
+# The tests that end runs the hard way (a server killed with SIGKILL, a client that
+# cancels, timeouts, a client that goes away) again with the watcher alone, the mechanism
+# macOS runs, so CI covers it on Linux. (The lifecycle tests proper already run each
+# mechanism this OS has, so they are not repeated.)
+LIFECYCLE_TESTS ?= Kill|Cancel|Timeout|StdinClosed|RunsHang|ModelDown
+test-lifecycle: codex
+	CODEX_MCP_LIFECYCLE=watcher CODEX_MCP_REQUIRE_INTEGRATION=1 CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) \
+		$(GO) test -count=1 $(GOTESTFLAGS) -run '$(LIFECYCLE_TESTS)' -skip 'Lifecycle|Watcher' ./session/codex/ ./tools/ ./cmd/codex-mcp/
 
 test-unit:
 	$(GO) test -race -short ./...

@@ -242,25 +242,38 @@ func TestAllowedDirs(t *testing.T) {
 	}
 }
 
-// noThreadRunner fails the way codex does when it cannot even start a session.
-type noThreadRunner struct{ fakeRunner }
+// noThreadRunner fails the way codex does when it cannot even start a session, once
+// released: until then the run is running, whatever the machine's speed.
+type noThreadRunner struct {
+	fakeRunner
+	release chan struct{}
+}
 
 func (r *noThreadRunner) Run(ctx context.Context, req codex.Request) (codex.Result, error) {
-	time.Sleep(100 * time.Millisecond)
+	select {
+	case <-r.release:
+	case <-ctx.Done():
+	}
 	return codex.Result{Status: codex.StatusFailed, Error: "codex exited with code 1: config error", ExitCode: 1, EndedAt: time.Now()}, nil
 }
 
 func TestGetFailedRunWithoutSession(t *testing.T) {
-	m, _ := newTestManager(t, &noThreadRunner{}, "")
+	r := &noThreadRunner{release: make(chan struct{})}
+	m, _ := newTestManager(t, r, "")
 	out, err := m.Start(t.Context(), Task{Task: "doomed", Wait: 10 * time.Millisecond}, nil)
 	if err != nil || out.Status != StatusRunning || out.SessionID != "" {
 		t.Fatalf("%v %+v", err, out)
 	}
+	close(r.release)
 	d, err := m.Get(t.Context(), out.RunID, 5*time.Second)
 	if err != nil || d.Status != StatusFailed || len(d.Runs) != 1 || !strings.Contains(d.Runs[0].Error, "config error") {
 		t.Fatalf("%v %+v", err, d)
 	}
-	time.Sleep(50 * time.Millisecond) // the run leaves the active set
+	// Get waited for the run's end, which comes after the run left the active set: what
+	// is asked now comes from memory alone.
+	if run := m.activeFor(out.RunID); run != nil {
+		t.Fatal("the ended run is still active")
+	}
 	d, err = m.Get(t.Context(), out.RunID, 0)
 	if err != nil || d.Status != StatusFailed {
 		t.Fatalf("after the run: %v %+v", err, d)

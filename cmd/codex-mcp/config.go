@@ -32,6 +32,7 @@ type Config struct {
 	MaxRunning   int
 	CodexHome    string
 	AllowedDirs  []string
+	Lifecycle    codex.Lifecycle // from CODEX_MCP_LIFECYCLE only: the Runner reads it from the environment codex gets
 	JSON         bool
 	Dir          string // sessions/decide: the directory to look in
 	Limit        int
@@ -184,6 +185,11 @@ func parseConfig(name string, args []string) (Config, error) {
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return c, usageError{err.Error()}
 	}
+	lc, err := codex.ParseLifecycle(os.Getenv(codex.LifecycleEnv))
+	if err != nil {
+		return c, usageError{err.Error()}
+	}
+	c.Lifecycle = lc
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	for _, name := range []string{"timeout", "idle-timeout", "max-running"} {

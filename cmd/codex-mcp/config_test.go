@@ -12,6 +12,7 @@ func TestBadEnvironmentValues(t *testing.T) {
 		{"CODEX_MCP_IDLE_TIMEOUT", "-3m"},
 		{"CODEX_MCP_MAX_RUNNING", "0"},
 		{"CODEX_MCP_MAX_RUNNING", "lots"},
+		{"CODEX_MCP_LIFECYCLE", "systemd"},
 	} {
 		t.Run(tc.key+"="+tc.value, func(t *testing.T) {
 			t.Setenv(tc.key, tc.value)

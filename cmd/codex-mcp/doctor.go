@@ -66,7 +66,8 @@ func doctor(ctx context.Context, cfg Config, w io.Writer) error {
 		failed++
 		fmt.Fprintf(w, "✗ conversation memory: %s\n  fix: %s\n", f.Problem, f.Fix)
 	}
-	fmt.Fprintf(w, "  default directory %s, sandbox limit %s, timeout %s, idle timeout %s, at most %d runs at once\n", cfg.DefaultDir, cfg.MaxSandbox, cfg.Timeout, cfg.IdleTimeout, cfg.MaxRunning)
+	fmt.Fprintf(w, "  default directory %s, sandbox limit %s, timeout %s, idle timeout %s, at most %d runs at once, process lifecycle %s\n",
+		cfg.DefaultDir, cfg.MaxSandbox, cfg.Timeout, cfg.IdleTimeout, cfg.MaxRunning, cfg.Lifecycle)
 	if failed > 0 {
 		return fmt.Errorf("%d check(s) failed", failed)
 	}

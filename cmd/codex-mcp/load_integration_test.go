@@ -17,6 +17,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/codex-mcp/codex-mcp/internal/fakemodel"
 )
 
 // readBound is how fast a read, cancel_session or ping must answer while every run slot is
@@ -30,7 +32,7 @@ const readBound = 500 * time.Millisecond
 // past the limit is refused with the number.
 func TestIntegrationReadsAnswerWhileRunsHang(t *testing.T) {
 	const maxRunning = 6
-	bin, env, _, home := rig(t)
+	bin, env, _, model := rig(t)
 	s := startServer(t, bin, append(env, "CODEX_MCP_MAX_RUNNING="+strconv.Itoa(maxRunning)))
 	ctx, stop := context.WithCancel(t.Context())
 	defer stop()
@@ -125,7 +127,15 @@ func TestIntegrationReadsAnswerWhileRunsHang(t *testing.T) {
 		_, _ = s.c.CallTool(ctx, mcp.CallToolRequest{Params: mcp.CallToolParams{Name: "start_session",
 			Arguments: map[string]any{"task": "refill\nHANG", "mode": "analysis"}}})
 	})
-	time.Sleep(2 * time.Second)
+	// The refill holds its slot once codex has asked the model.
+	for deadline := time.Now().Add(60 * time.Second); !slices.ContainsFunc(model.Requests(), func(r fakemodel.Request) bool {
+		return strings.Contains(r.UserText, "refill")
+	}); {
+		if time.Now().After(deadline) {
+			t.Fatal("the refill run never reached the model")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	cctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	res, err := s.c.CallTool(cctx, mcp.CallToolRequest{Params: mcp.CallToolParams{Name: "start_session",
@@ -139,10 +149,10 @@ func TestIntegrationReadsAnswerWhileRunsHang(t *testing.T) {
 	stop()
 	_ = s.c.Close()
 	deadline = time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) && codexRunning(home) {
+	for time.Now().Before(deadline) && codexRunning(t) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if codexRunning(home) {
+	if codexRunning(t) {
 		t.Error("codex outlived the server")
 	}
 }
@@ -281,18 +291,18 @@ func peakRSS(t *testing.T, pid int) int {
 // client's 2 s grace period would send SIGTERM). The run is recorded as stopped because
 // the client closed stdin; that record is the Manager's (checked in session/).
 func TestIntegrationStdinClosedMidRun(t *testing.T) {
-	bin, env, _, home := rig(t)
+	bin, env, _, model := rig(t)
 	r := startRaw(t, bin, env)
 	r.send(t, map[string]any{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": map[string]any{"name": "start_session",
 		"arguments": map[string]any{"task": "abandoned\nHANG", "mode": "analysis"}}})
+	// Mid-run: codex has asked the model, which never answers.
 	deadline := time.Now().Add(60 * time.Second)
-	for !codexRunning(home) {
+	for len(model.Requests()) == 0 {
 		if time.Now().After(deadline) {
-			t.Fatal("codex never started")
+			t.Fatal("codex never asked the model")
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
-	time.Sleep(500 * time.Millisecond) // codex is waiting on the model
 	closed := time.Now()
 	_ = r.stdin.Close()
 	go func() {
@@ -308,7 +318,7 @@ func TestIntegrationStdinClosedMidRun(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("server still running 2 s after stdin closed")
 	}
-	if codexRunning(home) {
+	if codexRunning(t) {
 		t.Fatal("codex outlived the server")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -16,21 +15,24 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/codex-mcp/codex-mcp/internal/fakemodel"
 	"github.com/codex-mcp/codex-mcp/internal/testenv"
+	"github.com/codex-mcp/codex-mcp/session/codex"
 )
 
 // rig builds the server and the environment its processes share: the real codex, the
-// fake model, one CODEX_HOME, one state directory and a default working directory.
-func rig(t *testing.T) (bin string, env []string, work, codexHome string) {
+// fake model (returned, for tests that wait on what it was asked), one CODEX_HOME, one
+// state directory and a default working directory.
+func rig(t *testing.T) (bin string, env []string, work string, model *fakemodel.Server) {
 	t.Helper()
 	codexBin := testenv.CodexBin(t)
-	model := testenv.Model(t)
-	codexHome = testenv.CodexHome(t, model.URL())
+	model = testenv.Model(t)
+	codexHome := testenv.CodexHome(t, model.URL())
 	bin = buildServer(t)
 	work = t.TempDir()
 	env = testenv.Env(t, codexHome, "CODEX_MCP_CODEX_BIN="+codexBin,
 		"CODEX_MCP_STATE_DIR="+t.TempDir(), "CODEX_MCP_DEFAULT_DIR="+work)
-	return bin, env, work, codexHome
+	return bin, env, work, model
 }
 
 type stdioServer struct {
@@ -83,7 +85,7 @@ func (s *stdioServer) call(t *testing.T, name string, args map[string]any) map[s
 // TestIntegrationKilledServerRunIsInterrupted: a server killed with SIGKILL mid-run leaves
 // its run "interrupted" for the next server, and nothing else is lost.
 func TestIntegrationKilledServerRunIsInterrupted(t *testing.T) {
-	bin, env, _, home := rig(t)
+	bin, env, _, _ := rig(t)
 
 	first := startServer(t, bin, env)
 	done := first.call(t, "start_session", map[string]any{"task": "finished work\nREPLY: kept"})
@@ -112,30 +114,42 @@ func TestIntegrationKilledServerRunIsInterrupted(t *testing.T) {
 		t.Fatalf("resume after restart: %v", again)
 	}
 	// Codex died with its server (no orphan left hanging on the fake model).
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) && codexRunning(home) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if codexRunning(home) {
-		t.Fatal("codex outlived its killed server")
+	testenv.NoneLeft(t, 5*time.Second, testenv.Contains("exec", "--json"), "codex of the killed server")
+}
+
+// TestIntegrationLifecycleKilledServerLeavesNothing: a server killed with SIGKILL while
+// codex runs a command under danger-full-access (no sandbox to contain it), after another
+// command left a daemon, leaves nothing running: not codex, not its watcher, not the
+// command (whose codex died with the server), not the daemon. Under each lifecycle
+// this OS offers: pdeathsig on Linux, and watcher, which is what macOS runs.
+func TestIntegrationLifecycleKilledServerLeavesNothing(t *testing.T) {
+	for _, l := range codex.Lifecycles() {
+		t.Run(string(l), func(t *testing.T) {
+			bin, env, _, _ := rig(t)
+			s := startServer(t, bin, append(env, codex.LifecycleEnv+"="+string(l), "CODEX_MCP_MAX_SANDBOX="+codex.SandboxFullAccess))
+			ghost, long := testenv.Marker(), testenv.Marker()+"1"
+			running := s.call(t, "start_session", map[string]any{"task": "doomed\nRUN: " + testenv.Daemon(ghost) + "; sleep " + long + "; echo after\nREPLY: never",
+				"sandbox": codex.SandboxFullAccess, "wait_seconds": 1})
+			if running["status"] != "running" {
+				t.Fatalf("running: %v", running)
+			}
+			testenv.WaitForProcess(t, testenv.Argv("sleep", long), "the run's command")
+			testenv.WaitForProcess(t, testenv.Argv("sleep", ghost), "the run's daemon")
+			if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			_ = s.cmd.Wait()
+			testenv.NoneLeft(t, 5*time.Second, testenv.Argv("sleep", long), "the command of the killed server's run")
+			testenv.NoneLeft(t, time.Second, testenv.Argv("sleep", ghost), "the daemon of the killed server's run")
+			testenv.NoneLeft(t, time.Second, testenv.Contains("exec", "--json"), "codex of the killed server")
+		})
 	}
 }
 
-// codexRunning reports whether a codex process with this CODEX_HOME is alive.
-func codexRunning(home string) bool {
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		data, err := os.ReadFile("/proc/" + e.Name() + "/environ")
-		if err != nil || !strings.Contains(string(data), "CODEX_HOME="+home+"\x00") {
-			continue
-		}
-		cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		stat, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if strings.Contains(string(cmdline), "exec\x00--json") && !strings.Contains(string(stat), ") Z ") {
-			return true
-		}
-	}
-	return false
+// codexRunning reports whether any of this test's codex processes is alive (a run's
+// watcher counts: its argv holds codex's).
+func codexRunning(t *testing.T) bool {
+	return len(testenv.Running(t, testenv.Contains("exec", "--json"))) > 0
 }
 
 // TestIntegrationTwoServersShareMemory: two server processes on one state dir, writing at

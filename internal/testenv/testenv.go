@@ -108,15 +108,16 @@ func WriteConfig(t testing.TB, home, baseURL string) {
 // Env is the environment codex runs with in tests: this process's, with CODEX_HOME set
 // and HOME pointed at an empty directory, so the login shell codex runs commands in
 // (`bash -lc`) does not source the machine's ~/.bashrc (here, pyenv's init leaves
-// rehash processes behind on every command, loading the machine and skewing timings).
+// rehash processes behind on every command, loading the machine and skewing timings),
+// and with the test's Mark, so whatever the test starts can be found again (Ours).
 func Env(t testing.TB, codexHome string, extra ...string) []string {
 	t.Helper()
 	env := make([]string, 0, len(os.Environ())+2+len(extra))
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "CODEX_HOME=") {
+		if !strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "CODEX_HOME=") && !strings.HasPrefix(kv, MarkEnv+"=") {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "HOME="+t.TempDir(), "CODEX_HOME="+codexHome)
+	env = append(env, "HOME="+t.TempDir(), "CODEX_HOME="+codexHome, Mark(t))
 	return append(env, extra...)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,6 +71,7 @@ func emptyEnv(t *testing.T, extra ...string) []string {
 
 func TestProbeSurvivesBackgroundChildHoldingStdout(t *testing.T) {
 	setProbeLimits(t, 20*time.Second, 300*time.Millisecond, time.Second)
+	testenv.Mark(t) // before the probe starts: its orphans inherit the mark
 	marker := testenv.Marker()
 	bin := fakeCodex(t, `sleep `+marker+` & echo "codex-cli 0.169.0"`, "")
 	start := time.Now()
@@ -84,13 +86,7 @@ func TestProbeSurvivesBackgroundChildHoldingStdout(t *testing.T) {
 		t.Fatalf("caps %+v", caps)
 	}
 	// The background sleep was killed with the probe's process group.
-	deadline := time.Now().Add(2 * time.Second)
-	for time.Now().Before(deadline) && testenv.FindProcess("sleep\x00"+marker+"\x00") != 0 {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if pid := testenv.FindProcess("sleep\x00" + marker + "\x00"); pid != 0 {
-		t.Fatalf("the probe left sleep %s running (pid %d)", marker, pid)
-	}
+	testenv.NoneLeft(t, 2*time.Second, testenv.Argv("sleep", marker), "the probe's background sleep")
 }
 
 func TestProbeHangingBinaryHitsItsLimit(t *testing.T) {
@@ -321,6 +317,11 @@ command = "/usr/bin/mcp-fs"
 	}
 	env, _ := os.ReadFile(envOut)
 	if strings.Count(string(env), DelegatedEnv+"=") != 1 || !strings.Contains(string(env), DelegatedEnv+"="+pid+"\n") {
+		t.Fatalf("codex's environment:\n%s", env)
+	}
+	// The run's mark reaches codex (and so its commands); the watcher's own setting does
+	// not, or a codex-mcp started inside the run would take itself for a watcher.
+	if !regexp.MustCompile(`(?m)^`+RunMarkEnv+`=[0-9a-f]{32}$`).Match(env) || strings.Contains(string(env), "CODEX_MCP_WATCHER=") {
 		t.Fatalf("codex's environment:\n%s", env)
 	}
 }

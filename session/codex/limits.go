@@ -61,3 +61,24 @@ var probeLimits = struct {
 	WaitDelay:   time.Second,
 	FailBackoff: 5 * time.Second,
 }
+
+// Process lifecycle timings (lifecycle.go, hold_*.go, watcher_unix.go).
+const (
+	// killGrace is how long codex and its commands get to exit after SIGTERM before
+	// SIGKILL. Cancellation must leave nothing running within a second.
+	killGrace = 400 * time.Millisecond
+	// watcherStart bounds the wait for a run's watcher to say codex runs (it does in a
+	// few milliseconds; a watcher that says nothing is broken).
+	watcherStart = 10 * time.Second
+	// watcherSlack is how long past killGrace a watcher asked to stop gets to end its
+	// run before the server kills it and codex's group itself.
+	watcherSlack = 2 * time.Second
+	// sweepRounds and sweepPause bound ending what a run left: rounds of finding and
+	// killing its processes, until a round finds none. Bounded, so a fork bomb cannot
+	// keep a watcher (and so the run's end) going for ever: ~1 s at most.
+	sweepRounds = 100
+	sweepPause  = 10 * time.Millisecond
+	// reportWait is how long, once the watcher has exited, the server waits for the last
+	// line of its report.
+	reportWait = 2 * time.Second
+)

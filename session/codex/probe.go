@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -103,7 +104,8 @@ func Probe(ctx context.Context, bin string) (Capabilities, error) {
 // few KB; a broken wrapper could print for ever).
 const maxProbeOutput = 256 << 10
 
-// probeOutput runs one probe command in its own process group and returns its output.
+// probeOutput runs one probe command, held like a run (hold) but without a watcher,
+// and returns its output.
 // It returns within probeLimits.WaitDelay of the command exiting or ctx ending, even when
 // something the command started (a wrapper script's `sleep 300 &`) keeps the output pipe
 // open, and that something is killed with the group.
@@ -111,13 +113,24 @@ func probeOutput(ctx context.Context, path string, args ...string) (string, erro
 	cmd := exec.CommandContext(ctx, path, args...)
 	out := &capBuffer{max: maxProbeOutput, head: true}
 	cmd.Stdout, cmd.Stderr = out, out
-	ownGroup(cmd)
-	cmd.Cancel = func() error { killGroupNow(cmd.Process.Pid); return nil }
-	cmd.WaitDelay = probeLimits.WaitDelay
-	err := cmd.Run()
-	if cmd.Process != nil {
-		killGroupNow(cmd.Process.Pid)
+	h, err := newHold(cmd, holdOptions{lifecycle: osLifecycles[0], logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return "", err
 	}
+	cmd.Cancel = func() error { h.stop(); return nil }
+	cmd.WaitDelay = probeLimits.WaitDelay
+	if err := cmd.Start(); err != nil {
+		h.end()
+		return "", err
+	}
+	if _, err := h.started(); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		h.end()
+		return "", err
+	}
+	err = cmd.Wait()
+	h.end()
 	if errors.Is(err, exec.ErrWaitDelay) {
 		// It answered and exited 0; only a leftover child held the pipe.
 		err = nil

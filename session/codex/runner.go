@@ -57,10 +57,11 @@ type Result struct {
 
 // Runner runs the codex binary. It probes the binary on first use and keeps what it learnt.
 type Runner struct {
-	bin    string
-	env    []string
-	logger *slog.Logger
-	mcp    mcpGuard
+	bin       string
+	env       []string
+	logger    *slog.Logger
+	mcp       mcpGuard
+	lifecycle Lifecycle
 
 	mu       sync.Mutex
 	caps     *Capabilities
@@ -70,12 +71,17 @@ type Runner struct {
 }
 
 // NewRunner returns a Runner for bin (a name on PATH or a path). env is the environment
-// codex gets (nil: the server's own, so CODEX_HOME and the rest pass through).
+// codex gets (nil: the server's own, so CODEX_HOME and the rest pass through); its
+// CODEX_MCP_LIFECYCLE says how runs are tied to the server (Lifecycle).
 func NewRunner(bin string, env []string, logger *slog.Logger) *Runner {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Runner{bin: bin, env: env, logger: logger}
+	lenv := env
+	if lenv == nil {
+		lenv = os.Environ()
+	}
+	return &Runner{bin: bin, env: env, logger: logger, lifecycle: lifecycleFrom(lenv, logger)}
 }
 
 // Capabilities probes the binary once and keeps what it learnt. Concurrent callers share
@@ -151,23 +157,34 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 
 	cmd := exec.Command(caps.Bin, args...)
 	cmd.Dir = req.Spec.Directory
-	// The nesting mark: a codex-mcp started anywhere below this run sees it.
-	cmd.Env = withEnv(env, DelegatedEnv, strconv.Itoa(os.Getpid()))
-	ownGroup(cmd)
+	// The nesting mark: a codex-mcp started anywhere below this run sees it. The run's
+	// mark: whatever carries it is this run's, even once it left codex's tree.
+	cmd.Env = withEnv(withEnv(env, DelegatedEnv, strconv.Itoa(os.Getpid())), RunMarkEnv, newRunMark())
 	cmd.Stdin = strings.NewReader(req.Prompt)
 	outR, outW := io.Pipe()
 	cmd.Stdout = outW
 	stderr := &capBuffer{max: stderrTail}
 	cmd.Stderr = stderr
-	// A grandchild that escaped the group may hold stdout open after codex exits; do not
+	// A grandchild that escaped the run may hold stdout open after codex exits; do not
 	// wait for it longer than this.
 	cmd.WaitDelay = 2 * time.Second
+	h, err := newHold(cmd, holdOptions{lifecycle: r.lifecycle, watch: true, logger: r.logger})
+	if err != nil {
+		return Result{}, fmt.Errorf("preparing to run codex: %w", err)
+	}
 
 	if err := cmd.Start(); err != nil {
+		h.end()
 		return Result{}, &NotFoundError{Bin: caps.Bin, Err: err}
 	}
-	pid := cmd.Process.Pid
-	r.logger.Debug("codex started", "pid", pid, "argv", res.Argv)
+	pid, err := h.started()
+	if err != nil {
+		_ = outR.Close() // nothing reads the output of a run that never ran
+		_ = cmd.Wait()
+		h.end()
+		return Result{}, &NotFoundError{Bin: caps.Bin, Err: err}
+	}
+	r.logger.Debug("codex started", "pid", pid, "lifecycle", r.lifecycle, "argv", res.Argv)
 	if req.OnStart != nil {
 		req.OnStart(res.Argv, pid)
 	}
@@ -196,13 +213,14 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	}
 	defer idleTimer.Stop()
 
-	var killer *groupKiller
+	stopped := false
 	stop := func(status, why string) {
-		if killer != nil {
+		if stopped {
 			return
 		}
+		stopped = true
 		res.Status, res.Error = status, why
-		killer = killGroup(pid, r.logger)
+		h.stop()
 	}
 	done := ctx.Done()
 loop:
@@ -244,17 +262,16 @@ loop:
 	}
 	werr := <-waitErr
 	res.Finish()
-	if killer != nil {
-		killer.finish()
-	} else {
-		// Whatever codex left running in its group (a background command) dies with the
-		// run: nothing of it may outlive the turn unsupervised.
-		killGroupNow(pid)
+	// Whatever codex left running (a background command, a daemon) dies with the run:
+	// nothing of it may outlive the turn unsupervised.
+	if left := h.end(); left > 0 && !stopped {
+		res.Warnings = res.addNote(res.Warnings, fmt.Sprintf("codex left %d process(es) running when it exited (background commands or daemons its commands started); they were ended with the run", left))
 	}
 	if errors.Is(werr, exec.ErrWaitDelay) {
 		// codex exited, but something it started still held stdout; the exit status
-		// is codex's own.
-		res.Warnings = append(res.Warnings, "a process codex started kept its output open after codex exited; it was killed")
+		// is codex's own. Said as it is: the hold ended all of the run it could find,
+		// and this one it may not have found.
+		res.Warnings = append(res.Warnings, fmt.Sprintf("a process codex started still held its output %s after codex exited; the run did not wait for it", cmd.WaitDelay))
 		werr = nil
 		if cmd.ProcessState != nil && !cmd.ProcessState.Success() {
 			werr = &exec.ExitError{ProcessState: cmd.ProcessState}

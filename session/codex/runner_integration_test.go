@@ -174,7 +174,7 @@ func TestIntegrationCancelKillsCodexAndChildren(t *testing.T) {
 		})
 		ch <- out{res, err}
 	}()
-	childPid := testenv.WaitForProcess(t, "sleep\x00"+marker+"\x00")
+	childPid := testenv.WaitForProcess(t, testenv.Argv("sleep", marker), "sleep "+marker)
 	cancel()
 	cancelled := time.Now()
 	o := <-ch

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/codex-mcp/codex-mcp/internal/proc"
 )
 
 // Where SQLite's unix VFS takes the write lock, as POSIX record locks (fcntl), which
@@ -25,8 +27,8 @@ func lockHolder(p string) (lockOwner, bool) {
 	}{{p + "-shm", walWriteLockByte}, {p, reservedByte}} {
 		if pid, ok := writeLockPID(c.file, c.at); ok {
 			name := "pid " + strconv.Itoa(pid)
-			if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm"); err == nil {
-				name = strings.TrimSpace(string(b))
+			if p, err := proc.Get(pid); err == nil && p.Name != "" {
+				name = p.Name
 			}
 			return lockOwner{pid: pid, name: name}, true
 		}
