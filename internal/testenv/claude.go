@@ -1,10 +1,8 @@
 package testenv
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -18,39 +16,7 @@ const EnvClaudeBin = "CODEX_MCP_TEST_CLAUDE"
 // CodexBin does.
 func ClaudeBin(t testing.TB) string {
 	t.Helper()
-	bin := os.Getenv(EnvClaudeBin)
-	if bin == "" {
-		bin = defaultClaudeBin()
-	}
-	if bin != "" {
-		if _, err := os.Stat(bin); err == nil {
-			return bin
-		}
-	}
-	msg := fmt.Sprintf("no Claude Code CLI for the client tests (set %s, or run `make claude`, which installs the pinned version)", EnvClaudeBin)
-	if os.Getenv(EnvRequire) != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-func defaultClaudeBin() string {
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		return ""
-	}
-	root := filepath.Join(filepath.Dir(file), "..", "..")
-	data, err := os.ReadFile(filepath.Join(root, "Makefile"))
-	if err != nil {
-		return ""
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "CLAUDE_CODE_VERSION ?= "); ok {
-			return filepath.Join(root, ".tools", "claude", strings.TrimSpace(v), "node_modules", ".bin", "claude")
-		}
-	}
-	return ""
+	return toolBin(t, EnvClaudeBin, "CLAUDE_CODE_VERSION", "claude", "Claude Code CLI for the client tests", "make claude")
 }
 
 // ClaudeEnv is the environment Claude Code runs with in tests: offline against the fake

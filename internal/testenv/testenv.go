@@ -30,16 +30,24 @@ const TestModel = fakemodel.DefaultModel
 // fails: a skipped integration test must never pass for a green run.
 func CodexBin(t testing.TB) string {
 	t.Helper()
-	bin := os.Getenv(EnvCodexBin)
+	return toolBin(t, EnvCodexBin, "CODEX_VERSION", "codex", "codex CLI for integration tests", "make test")
+}
+
+// toolBin is a pinned tool the tests need: $env, else the Makefile's install of it
+// (.tools/NAME/$(VERSIONVAR)/node_modules/.bin/NAME); skipped without one, failed instead
+// under CODEX_MCP_REQUIRE_INTEGRATION.
+func toolBin(t testing.TB, env, versionVar, name, what, install string) string {
+	t.Helper()
+	bin := os.Getenv(env)
 	if bin == "" {
-		bin = defaultBin()
+		bin = pinnedBin(versionVar, name)
 	}
 	if bin != "" {
 		if _, err := os.Stat(bin); err == nil {
 			return bin
 		}
 	}
-	msg := fmt.Sprintf("no codex CLI for integration tests (set %s, or run `make test`, which installs the pinned version)", EnvCodexBin)
+	msg := fmt.Sprintf("no %s (set %s, or run `%s`, which installs the pinned version)", what, env, install)
 	if os.Getenv(EnvRequire) != "" {
 		t.Fatal(msg)
 	}
@@ -47,8 +55,8 @@ func CodexBin(t testing.TB) string {
 	return ""
 }
 
-// defaultBin looks for the Makefile's default install relative to the module root.
-func defaultBin() string {
+// pinnedBin looks for the Makefile's install of a tool relative to the module root.
+func pinnedBin(versionVar, name string) string {
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
 		return ""
@@ -59,8 +67,8 @@ func defaultBin() string {
 		return ""
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "CODEX_VERSION ?= "); ok {
-			return filepath.Join(root, ".tools", "codex", strings.TrimSpace(v), "node_modules", ".bin", "codex")
+		if v, ok := strings.CutPrefix(line, versionVar+" ?= "); ok {
+			return filepath.Join(root, ".tools", name, strings.TrimSpace(v), "node_modules", ".bin", name)
 		}
 	}
 	return ""

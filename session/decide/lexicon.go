@@ -358,45 +358,19 @@ func init() {
 			}
 		}
 	}
-	for _, w := range strings.Fields(lex.PastVerbs) {
-		pastVerbs[w] = true
-	}
 	for _, w := range phrases(lex.We) {
 		weWords[w] = true
 	}
-	for _, w := range strings.Fields(lex.JoinWords) {
-		joinWords[w] = true
-	}
-	for _, w := range strings.Fields(lex.Both) {
-		bothWords[w] = true
-	}
-	for _, w := range strings.Fields(lex.OtherWords) {
-		otherWords[w] = true
-	}
-	for _, w := range strings.Fields(lex.ApproachNouns) {
-		approachNouns[w] = true
-	}
-	for _, w := range strings.Fields(lex.NounsToo) {
-		nounToo[w] = true
-	}
-	for set, words := range map[*map[string]bool]string{&demonstrative: lex.Demonstratives, &pieceNoun: lex.Pieces,
-		&pronoun: lex.Pronouns, &pronounToo: lex.PronounsToo, &pronounAfter: lex.PronounAfter, &dummyNext: lex.DummyNext,
-		&weFiller: lex.WeFillers, &pastMarker: lex.PastMarkers, &topicWord: lex.Topic, &notWe: lex.NotWe, &newInstance: lex.NewInstance} {
+	// the word sets, each from its list
+	for set, words := range map[*map[string]bool]string{&pastVerbs: lex.PastVerbs, &joinWords: lex.JoinWords,
+		&bothWords: lex.Both, &otherWords: lex.OtherWords, &approachNouns: lex.ApproachNouns, &nounToo: lex.NounsToo,
+		&demonstrative: lex.Demonstratives, &pieceNoun: lex.Pieces, &pronoun: lex.Pronouns, &pronounToo: lex.PronounsToo,
+		&pronounAfter: lex.PronounAfter, &dummyNext: lex.DummyNext, &weFiller: lex.WeFillers, &pastMarker: lex.PastMarkers,
+		&topicWord: lex.Topic, &notWe: lex.NotWe, &newInstance: lex.NewInstance, &insteadWords: lex.Instead,
+		&commonFile: lex.CommonFiles, &kindNoun: lex.Kinds, &artifactNoun: lex.ArtifactNouns} {
 		for _, w := range strings.Fields(words) {
 			(*set)[w] = true
 		}
-	}
-	for _, w := range strings.Fields(lex.Instead) {
-		insteadWords[w] = true
-	}
-	for _, w := range strings.Fields(lex.CommonFiles) {
-		commonFile[w] = true
-	}
-	for _, w := range strings.Fields(lex.Kinds) {
-		kindNoun[w] = true
-	}
-	for _, w := range strings.Fields(lex.ArtifactNouns) {
-		artifactNoun[w] = true
 	}
 	backStrong = phrases(lex.Back)
 	backWeak = phrases(lex.Weak)
