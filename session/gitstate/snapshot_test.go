@@ -117,15 +117,15 @@ func itoa(n int) string {
 }
 
 var base = map[string]string{
-	"a.txt":           "one\ntwo\n",
-	"keep.txt":        "keep\n",
-	"del.txt":         "gone soon\n",
-	"mv.txt":          "moving content\n",
-	"dir/b.txt":       "b\n",
-	"sub/inner.txt":   "inner\n",
-	"space name.txt":  "spaces\n",
+	"a.txt":          "one\ntwo\n",
+	"keep.txt":       "keep\n",
+	"del.txt":        "gone soon\n",
+	"mv.txt":         "moving content\n",
+	"dir/b.txt":      "b\n",
+	"sub/inner.txt":  "inner\n",
+	"space name.txt": "spaces\n",
 	"ünïcødé/日本.txt": "unicode\n",
-	".gitignore":      "build/\n",
+	".gitignore":     "build/\n",
 }
 
 func TestDiff(t *testing.T) {
@@ -188,9 +188,14 @@ func TestDiff(t *testing.T) {
 			want:   []string{},
 		},
 		{
-			name:   "committed during the run",
-			during: func(r *repo) { r.write("new.go", "package x\n"); r.write("a.txt", "one\n"); r.git("add", "-A"); r.git("commit", "-q", "-m", "codex") },
-			want:   []string{"modified a.txt +0 -1", "created new.go +1 -0"},
+			name: "committed during the run",
+			during: func(r *repo) {
+				r.write("new.go", "package x\n")
+				r.write("a.txt", "one\n")
+				r.git("add", "-A")
+				r.git("commit", "-q", "-m", "codex")
+			},
+			want: []string{"modified a.txt +0 -1", "created new.go +1 -0"},
 		},
 		{
 			name:   "committed and then changed again",
