@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/codex-mcp/codex-mcp/session/codex"
 	"github.com/codex-mcp/codex-mcp/session/gitstate"
@@ -180,15 +181,18 @@ func (r *receipt) finish(patch []codex.FileChange, completed bool) (changes []Ch
 	r.mu.Unlock()
 	var res gitstate.Result
 	var err error
+	start, how := time.Now(), "a snapshot at the end"
 	switch {
 	case completed && idle && steps == 0 && len(patch) == 0:
 		// codex took no step: nothing of the run touched the work tree.
+		how = "no step"
 	case completed && idle && l != nil && l.steps == steps:
 		<-l.done // begun after the last step: the state the run left
-		res, err = l.res, l.err
+		res, err, how = l.res, l.err, "the look after the last step"
 	default:
 		res, err = r.compare()
 	}
+	r.m.logger.Debug("run receipt", "dir", r.dir, "before_took", r.before.Took, "after", how, "waited", time.Since(start), "changes", len(res.Changes), "err", err)
 	if err != nil {
 		return merge(patch, nil), ScopePatchTool, skipNote(err)
 	}
