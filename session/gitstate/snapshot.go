@@ -273,8 +273,11 @@ func (s *Snapshot) run(ctx context.Context, max int, args ...string) (out []byte
 		return nil, false, err
 	}
 	if err := cmd.Start(); err != nil {
-		if ctx.Err() == context.DeadlineExceeded {
+		switch cerr := ctx.Err(); {
+		case cerr == context.DeadlineExceeded:
 			return nil, false, fmt.Errorf("git %s took longer than %s", args[0], limits.Timeout)
+		case cerr != nil:
+			return nil, false, fmt.Errorf("git %s: %w", args[0], cerr)
 		}
 		return nil, false, err
 	}
@@ -290,8 +293,11 @@ func (s *Snapshot) run(ctx context.Context, max int, args ...string) (out []byte
 	if cut {
 		return buf.Bytes(), true, nil
 	}
-	if ctx.Err() == context.DeadlineExceeded {
+	switch err := ctx.Err(); {
+	case err == context.DeadlineExceeded:
 		return nil, false, fmt.Errorf("git %s took longer than %s", args[0], limits.Timeout)
+	case err != nil:
+		return nil, false, fmt.Errorf("git %s: %w", args[0], err)
 	}
 	if werr != nil {
 		msg := strings.TrimSpace(stderr.String())

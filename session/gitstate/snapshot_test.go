@@ -361,6 +361,15 @@ func TestTakeTimesOut(t *testing.T) {
 	}
 }
 
+func TestTakeCancelled(t *testing.T) {
+	r := newRepo(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Take(ctx, r.dir, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
+	}
+}
+
 // TestTakeTakesNoLock: a snapshot never writes the index (GIT_OPTIONAL_LOCKS=0), so a
 // held index.lock, codex's or the user's, does not stop it and is left alone.
 func TestTakeTakesNoLock(t *testing.T) {
