@@ -66,7 +66,7 @@ func Diff(ctx context.Context, before, after *Snapshot) (Result, error) {
 					list = append(list, nameStatus{Status: 'A', Path: p})
 				}
 			}
-			if cut {
+			if cut && len(list) > 0 {
 				list = list[:len(list)-1] // the last path may be cut
 			}
 		}
