@@ -110,7 +110,7 @@ func (o Outcome) Summary() string {
 		}
 		fmt.Fprintf(&b, " Files changed: %s%s.", strings.Join(paths, ", "), more)
 	}
-	if o.ChangesScope == ScopePatchTool && o.ChangesNote != "" {
+	if o.ChangesNote != "" {
 		fmt.Fprintf(&b, " (Receipt: %s.)", o.ChangesNote)
 	}
 	if len(o.Commands) > 0 {
