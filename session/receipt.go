@@ -22,9 +22,9 @@ type Change struct {
 	OldPath string `json:"old_path,omitempty" jsonschema:"description=Where a renamed file was"`
 	// Line counts, when they are cheap to know: a created file's lines, and git's
 	// numstat for a file that was unmodified before the run.
-	LinesAdded   *int `json:"lines_added,omitempty"`
-	LinesRemoved *int `json:"lines_removed,omitempty"`
-	Binary       bool `json:"binary,omitempty"`
+	LinesAdded   *int `json:"lines_added,omitempty" jsonschema_description:"Lines added: a created file's lines, or git's count for a file unmodified before the run; absent when not known"`
+	LinesRemoved *int `json:"lines_removed,omitempty" jsonschema_description:"Lines removed, when lines_added is known"`
+	Binary       bool `json:"binary,omitempty" jsonschema_description:"The file is binary (no line counts)"`
 }
 
 // Change sources and receipt scopes.

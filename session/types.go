@@ -70,9 +70,9 @@ type Outcome struct {
 	Feature      string             `json:"feature,omitempty" jsonschema:"description=Module/feature label memory files this session under"`
 	Conversation string             `json:"conversation_id,omitempty"`
 	FilesChanged []codex.FileChange `json:"files_changed" jsonschema:"description=The files codex's patch tool reported editing (see changes for every file the run changed)"`
-	Changes      []Change           `json:"changes" jsonschema:"description=Every file the run created, modified, deleted or renamed. In a git work tree: whoever wrote it (codex's patch tool or a command it ran), found by comparing the work tree (git status and file contents) before and after the run; ignored files are not listed. Elsewhere: the patch tool's files only (see changes_scope)."`
-	ChangesScope string             `json:"changes_scope,omitempty" jsonschema:"enum=work_tree,enum=patch_tool,description=work_tree: changes lists every file changed in the run's directory; patch_tool: only the patch tool's edits (not a git work tree, git missing, the comparison skipped; changes_note says why). Absent while the run is still going."`
-	ChangesNote  string             `json:"changes_note,omitempty" jsonschema:"description=What the receipt could not tell: why the work tree was not compared, or what was cut"`
+	Changes      []Change           `json:"changes" jsonschema_description:"Every file the run created, modified, deleted or renamed. In a git work tree: whoever wrote it (codex's patch tool or a command it ran), found by comparing the work tree (git status and file contents) before and after the run; ignored files are not listed. Elsewhere: the patch tool's files only (see changes_scope)."`
+	ChangesScope string             `json:"changes_scope,omitempty" jsonschema:"enum=work_tree,enum=patch_tool" jsonschema_description:"work_tree: changes lists every file changed in the run's directory; patch_tool: only the patch tool's edits (not a git work tree, git missing, the comparison skipped; changes_note says why). Absent while the run is still going."`
+	ChangesNote  string             `json:"changes_note,omitempty" jsonschema_description:"What the receipt could not tell: why the work tree was not compared, or what was cut"`
 	Commands     []codex.Command    `json:"commands"`
 	Usage        codex.Usage        `json:"usage"`
 	DurationMS   int64              `json:"duration_ms"`
