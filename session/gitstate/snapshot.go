@@ -124,7 +124,10 @@ func Take(ctx context.Context, dir string, prev *Snapshot) (*Snapshot, error) {
 		}
 		s.Prefix = strings.TrimSuffix(prefix, "\n")
 	}
-	out, cut, err := s.run(ctx, limits.MaxOutput, "status", "--porcelain=v2", "-z", "--branch", "--no-ahead-behind",
+	// One thread: a snapshot runs beside codex (its start, or a tool step's end), and
+	// git's parallel stat of the index (up to 20 threads) would take every core from it
+	// for less total work than a single thread does.
+	out, cut, err := s.run(ctx, limits.MaxOutput, "-c", "core.preloadIndex=false", "status", "--porcelain=v2", "-z", "--branch", "--no-ahead-behind",
 		"--untracked-files=all", "--", ".")
 	if err != nil {
 		return nil, err
