@@ -119,7 +119,7 @@ bench: codex
 	CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) $(GO) test -run '^$$' -bench 'Startup' -benchtime 40x -count 3 ./internal/bench
 	CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) $(GO) test -run '^$$' -bench 'IdleRSS' -benchtime 5x -count 3 ./internal/bench
 	$(GO) test -run '^$$' -bench 'HTTPvsStdio' -benchtime 200x -count 3 ./internal/bench
-	CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) $(GO) test -run '^$$' -bench 'Overhead|Concurrent' -benchtime 10x -count 3 ./internal/bench
+	CODEX_MCP_TEST_CODEX=$(call codex_bin,$(CODEX_VERSION)) $(GO) test -run '^$$' -bench 'Overhead|Concurrent|Receipt' -benchtime 10x -count 3 ./internal/bench
 	$(GO) test -run '^$$' -bench . -benchtime 20x -count 5 ./session
 	$(GO) test -run '^$$' -bench 'Decide10k' -count 5 ./session/decide
 

@@ -42,6 +42,14 @@ const (
 	// How many earlier sessions a new one may draw on (draw_from).
 	maxDrawFrom = 10
 
+	// A run's receipt lists at most maxChanges files (the first and the last); each run
+	// looks at its work tree at most receiptLooks times after a tool step (past it, once
+	// more at its end).
+	maxChanges   = 500
+	receiptLooks = 64
+	// The text summary of a result names this many changed files.
+	summaryChanges = 50
+
 	// Records memory could not take are tried again with this backoff while the process
 	// lives.
 	recordRetryFirst = time.Second

@@ -58,6 +58,9 @@ type Config struct {
 	// MaxRunning is how many codex runs this process lets run at once; a start past it is
 	// refused with the number. 0: DefaultMaxRunning.
 	MaxRunning int
+	// NoWorktreeReceipt turns off comparing a git work tree before and after each run:
+	// the result then lists only the files codex's patch tool reported.
+	NoWorktreeReceipt bool
 }
 
 // DefaultMaxRunning is the default limit on concurrent codex runs of one server process.
@@ -389,6 +392,7 @@ func (m *Manager) launch(ctx context.Context, p *prepared, ls launchSpec, progre
 	go func() {
 		defer cancel()
 		defer m.give(&m.running)
+		receipt := m.startReceipt(p.dir)
 		res, err := m.runner.Run(runCtx, codex.Request{
 			Spec: spec, Prompt: p.prompt, Timeout: p.timeout, IdleTimeout: m.cfg.IdleTimeout,
 			OnStart: func(argv []string, _ int) {
@@ -396,9 +400,13 @@ func (m *Manager) launch(ctx context.Context, p *prepared, ls launchSpec, progre
 				run.argv = argv
 				run.mu.Unlock()
 			},
-			OnEvent: func(ev codex.Event) { m.onEvent(run, rec.RunID, ev) },
+			OnEvent: func(ev codex.Event) {
+				receipt.observe(ev)
+				m.onEvent(run, rec.RunID, ev)
+			},
 		})
 		out := m.outcome(run, p, caps, res, err)
+		out.applyReceipt(receipt.finish(res.FilesChanged, err == nil && res.Status == StatusCompleted))
 		if reason := m.shutdown.Load(); reason != nil && out.Status == StatusCancelled {
 			out.Error = "stopped by server shutdown: " + *reason
 		}
@@ -412,9 +420,7 @@ func (m *Manager) launch(ctx context.Context, p *prepared, ls launchSpec, progre
 		rec.Status = memory.Status(out.Status)
 		rec.FinalMessage, rec.Error = out.FinalMessage, out.Error
 		rec.Usage = memory.Usage(out.Usage)
-		for _, f := range out.FilesChanged {
-			rec.FilesChanged = append(rec.FilesChanged, f.Path)
-		}
+		rec.FilesChanged = changedPaths(out.Changes)
 		for _, c := range out.Commands {
 			rec.Commands = append(rec.Commands, memory.Command{Command: c.Command, ExitCode: c.ExitCode, Status: c.Status})
 		}
@@ -461,7 +467,7 @@ func (m *Manager) wait(ctx context.Context, run *activeRun, wait time.Duration, 
 		return Outcome{
 			SessionID: sid, RunID: run.runID, Status: StatusRunning, Directory: run.dir, Sandbox: run.sandbox,
 			Feature: run.task.Feature, Conversation: run.task.ConversationID, Model: run.task.Model,
-			FilesChanged: []codex.FileChange{}, Commands: []codex.Command{}, CodexVersion: caps.Version, Command: argv,
+			FilesChanged: []codex.FileChange{}, Changes: []Change{}, Commands: []codex.Command{}, CodexVersion: caps.Version, Command: argv,
 			DurationMS: time.Since(run.started).Milliseconds(), Patterns: p.patterns, Warnings: p.warnings,
 		}, nil
 	case <-ctx.Done():

@@ -69,7 +69,10 @@ type Outcome struct {
 	Model        string             `json:"model,omitempty"`
 	Feature      string             `json:"feature,omitempty" jsonschema:"description=Module/feature label memory files this session under"`
 	Conversation string             `json:"conversation_id,omitempty"`
-	FilesChanged []codex.FileChange `json:"files_changed"`
+	FilesChanged []codex.FileChange `json:"files_changed" jsonschema:"description=The files codex's patch tool reported editing (see changes for every file the run changed)"`
+	Changes      []Change           `json:"changes" jsonschema_description:"Every file the run created, modified, deleted or renamed. In a git work tree: whoever wrote it (codex's patch tool or a command it ran), found by comparing the work tree (git status and file contents) before and after the run; ignored files are not listed. Elsewhere: the patch tool's files only (see changes_scope)."`
+	ChangesScope string             `json:"changes_scope,omitempty" jsonschema:"enum=work_tree,enum=patch_tool" jsonschema_description:"work_tree: changes lists every file changed in the run's directory; patch_tool: only the patch tool's edits (not a git work tree, git missing, the comparison skipped; changes_note says why). Absent while the run is still going."`
+	ChangesNote  string             `json:"changes_note,omitempty" jsonschema_description:"What the receipt could not tell: why the work tree was not compared, or what was cut"`
 	Commands     []codex.Command    `json:"commands"`
 	Usage        codex.Usage        `json:"usage"`
 	DurationMS   int64              `json:"duration_ms"`
@@ -96,12 +99,19 @@ func (o Outcome) Summary() string {
 	default:
 		fmt.Fprintf(&b, "Codex session %s %s: %s", orUnknown(o.SessionID), strings.ReplaceAll(o.Status, "_", " "), o.Error)
 	}
-	if len(o.FilesChanged) > 0 {
-		paths := make([]string, len(o.FilesChanged))
-		for i, f := range o.FilesChanged {
-			paths[i] = f.Path
+	if len(o.Changes) > 0 {
+		paths := make([]string, 0, min(len(o.Changes), summaryChanges))
+		for _, c := range o.Changes[:min(len(o.Changes), summaryChanges)] {
+			paths = append(paths, c.Path+" ("+c.Status+")")
 		}
-		fmt.Fprintf(&b, " Files changed: %s.", strings.Join(paths, ", "))
+		more := ""
+		if len(o.Changes) > summaryChanges {
+			more = fmt.Sprintf(" and %d more", len(o.Changes)-summaryChanges)
+		}
+		fmt.Fprintf(&b, " Files changed: %s%s.", strings.Join(paths, ", "), more)
+	}
+	if o.ChangesNote != "" {
+		fmt.Fprintf(&b, " (Receipt: %s.)", o.ChangesNote)
 	}
 	if len(o.Commands) > 0 {
 		fmt.Fprintf(&b, " Ran %d command(s).", len(o.Commands))

@@ -27,8 +27,12 @@ func hugeOutcome() session.Outcome {
 	for i := range files {
 		files[i] = codex.FileChange{Path: fmt.Sprintf("src/file%05d.go", i), Kind: "update"}
 	}
+	changes := make([]session.Change, 5000)
+	for i := range changes {
+		changes[i] = session.Change{Path: fmt.Sprintf("gen/file%05d.go", i), Status: "created", Source: session.SourceWorktree}
+	}
 	return session.Outcome{SessionID: uuid, RunID: "run-1", Status: session.StatusCompleted, Directory: "/w", Sandbox: "read-only",
-		FinalMessage: strings.Repeat("the final message é ", 30000), FilesChanged: files, Commands: cmds, Command: []string{"codex", "exec"}}
+		FinalMessage: strings.Repeat("the final message é ", 30000), FilesChanged: files, Changes: changes, Commands: cmds, Command: []string{"codex", "exec"}}
 }
 
 func hugeDetail() session.SessionDetail {
@@ -136,7 +140,7 @@ func TestResultsAreBounded(t *testing.T) {
 // TestSmallResultsUntouched: a result within the limits comes back exactly, without notes.
 func TestSmallResultsUntouched(t *testing.T) {
 	out := session.Outcome{SessionID: uuid, Status: session.StatusCompleted, FinalMessage: "done", Directory: "/w", Sandbox: "read-only",
-		FilesChanged: []codex.FileChange{}, Commands: []codex.Command{}, Command: []string{"codex"}}
+		FilesChanged: []codex.FileChange{}, Changes: []session.Change{}, Commands: []codex.Command{}, Command: []string{"codex"}}
 	c := stubClient(t, &stubSessions{outcome: out}, nil)
 	res, err := c.CallTool(t.Context(), mcpCall("start_session", map[string]any{"task": "x"}))
 	if err != nil || res.IsError {

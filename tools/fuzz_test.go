@@ -20,7 +20,7 @@ var fuzzTools = []string{"start_session", "resume_session", "fork_session", "lis
 //	go test ./tools/ -run '^$' -fuzz FuzzToolArguments -fuzztime 30s
 func FuzzToolArguments(f *testing.F) {
 	ok := session.Outcome{SessionID: uuid, Status: session.StatusCompleted, Directory: "/w", Sandbox: "read-only",
-		FilesChanged: []codex.FileChange{}, Commands: []codex.Command{}, Command: []string{"codex"}}
+		FilesChanged: []codex.FileChange{}, Changes: []session.Change{}, Commands: []codex.Command{}, Command: []string{"codex"}}
 	c := stubClient(f, &stubSessions{outcome: ok}, nil)
 	f.Add(uint8(0), []byte(`{"task":"Implement JWT auth","mode":"write","timeout_seconds":30,"wait_seconds":0,"draw_from":["`+uuid+`"]}`))
 	f.Add(uint8(4), []byte(`{"session_id":"`+uuid+`","wait_seconds":1}`))

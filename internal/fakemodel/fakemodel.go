@@ -8,8 +8,9 @@
 //	RUN: <command>   the model asks codex to run the command (exec_command tool call)
 //	ADD: <path>=<text>  the model creates a file through codex's apply_patch tool
 //	APPEND: <path>=<text>  the model adds lines at the end of an existing file (apply_patch)
-//	                 (several RUN, ADD and APPEND lines run in order, one per model turn;
-//	                 in <text>, a literal \n separates lines)
+//	EDIT: <path>=<old>=><new>  the model replaces the line <old> of a file with <new>
+//	                 (apply_patch). Several RUN, ADD, APPEND and EDIT lines run in order,
+//	                 one per model turn; in <text>, a literal \n separates lines.
 //	REPLY: <text>    the final assistant message (default: "done")
 //	SLEEP: <ms>      wait this long before answering each request
 //	HANG             never answer (the stream stays open until the client goes away)
@@ -190,7 +191,9 @@ type script struct {
 type step struct {
 	run              string
 	addPath, addText string
-	appendTo         bool // addPath exists: add addText at its end
+	appendTo         bool   // addPath exists: add addText at its end
+	editOld, editNew string // with addPath: an update of that file
+	edit             bool
 }
 
 func parseScript(text string) script {
@@ -214,6 +217,10 @@ func parseScript(text string) script {
 		case "APPEND":
 			path, text, _ := strings.Cut(val, "=")
 			sc.steps = append(sc.steps, step{addPath: strings.TrimSpace(path), addText: text, appendTo: true})
+		case "EDIT":
+			path, change, _ := strings.Cut(val, "=")
+			old, repl, _ := strings.Cut(change, "=>")
+			sc.steps = append(sc.steps, step{addPath: strings.TrimSpace(path), editOld: old, editNew: repl, edit: true})
 		case "REPLY":
 			sc.reply = val
 		case "SLEEP":
@@ -288,7 +295,9 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 	if req.ToolOutputs < len(sc.steps) {
 		st := sc.steps[req.ToolOutputs]
 		item := toolCall(req.Tools, id, st.run)
-		if st.addPath != "" {
+		if st.edit {
+			item = patchItem(id, "*** Begin Patch\n*** Update File: "+st.addPath+"\n@@\n-"+st.editOld+"\n+"+st.editNew+"\n*** End Patch\n")
+		} else if st.addPath != "" {
 			item = patchCall(id, st.addPath, st.addText, st.appendTo)
 		}
 		send("response.output_item.done", map[string]any{"output_index": 0, "item": item})
@@ -343,6 +352,10 @@ func patchCall(id int, path, text string, appendTo bool) map[string]any {
 		patch += "+" + line + "\n"
 	}
 	patch += "*** End Patch\n"
+	return patchItem(id, patch)
+}
+
+func patchItem(id int, patch string) map[string]any {
 	return map[string]any{
 		"type": "custom_tool_call", "id": fmt.Sprintf("ctc_%d", id), "call_id": fmt.Sprintf("call_%d", id),
 		"name": "apply_patch", "input": patch, "status": "completed",
