@@ -50,19 +50,32 @@ func bigRepo(b *testing.B, n int) string {
 // BenchmarkReceipt10kFiles: a start_session run in a repository of 10,000 files with the
 // work-tree receipt and without it (NoWorktreeReceipt), alternating, against the same
 // fake model; the run writes a file with a command, which the receipt must list.
-// Target: the receipt adds under 2%. Also reports what one snapshot (git status of the
-// tree plus fingerprints) takes on its own, and the CPU the receipt adds to a run (its
-// git processes; a run takes two snapshots), which does not depend on the machine's load.
+// Target: the receipt adds under 2%. Two model speeds: "instant-model" answers at once,
+// the worst case, where nothing hides the snapshot after the last command; "model-500ms"
+// takes half a second to answer, still faster than any real model, where that snapshot
+// overlaps the model's turn as it does in use. Also reports what one snapshot (git status
+// of the tree plus fingerprints) takes on its own, and the CPU the receipt adds to a run
+// (its git processes; a run takes two snapshots), which does not depend on the machine's
+// load.
 func BenchmarkReceipt10kFiles(b *testing.B) {
 	if _, err := exec.LookPath("git"); err != nil {
 		b.Skip("git is not installed")
 	}
+	repo := bigRepo(b, 10000)
+	for _, c := range []struct {
+		name  string
+		sleep string
+	}{{"instant-model", ""}, {"model-500ms", "SLEEP: 500\n"}} {
+		b.Run(c.name, func(b *testing.B) { benchReceipt(b, repo, c.sleep) })
+	}
+}
+
+func benchReceipt(b *testing.B, repo, sleep string) {
 	bin := testenv.CodexBin(b)
 	model := testenv.Model(b)
 	home := testenv.CodexHome(b, model.URL())
 	env := testenv.Env(b, home)
-	repo := bigRepo(b, 10000)
-	task := session.Task{Task: "benchmark task\nRUN: date +%s%N > out.txt\nREPLY: done", Mode: "write"}
+	task := session.Task{Task: "benchmark task\n" + sleep + "RUN: date +%s%N > out.txt\nREPLY: done", Mode: "write"}
 
 	manager := func(off bool) *session.Manager {
 		m := session.NewManager(session.Config{DefaultDir: repo, Templates: prompts.Templates{}, NoWorktreeReceipt: off},
