@@ -325,7 +325,6 @@ func TestTwoProcessesRaceForALease(t *testing.T) {
 		cmd   *exec.Cmd
 		in    io.WriteCloser
 		out   *bufio.Reader
-		owner Owner
 	}
 	var racers []*racer
 	for _, name := range []string{"p0", "p1"} {
