@@ -321,10 +321,10 @@ func TestTwoProcessesRaceForALease(t *testing.T) {
 	}
 	path := newDB(t, t.TempDir())
 	type racer struct {
-		name  string
-		cmd   *exec.Cmd
-		in    io.WriteCloser
-		out   *bufio.Reader
+		name string
+		cmd  *exec.Cmd
+		in   io.WriteCloser
+		out  *bufio.Reader
 	}
 	var racers []*racer
 	for _, name := range []string{"p0", "p1"} {
