@@ -165,6 +165,9 @@ func analyzeInput(in *Input) *analysis {
 				a.terms[id].weight = max(a.terms[id].weight, w)
 				if isTask {
 					a.inTask |= 1 << id
+					if before >= 0 && len(a.occ) > 0 {
+						a.occ[len(a.occ)-1].modifies = true
+					}
 					a.occ = append(a.occ, occurrence{id: int8(id), before: int8(before), fresh: fresh})
 					before, fresh = int(id), false
 				}
@@ -185,6 +188,9 @@ func analyzeInput(in *Input) *analysis {
 			if isTask {
 				a.inTask |= 1 << id
 				if len(a.occ) < maxOccurrences {
+					if before >= 0 && len(a.occ) > 0 {
+						a.occ[len(a.occ)-1].modifies = true
+					}
 					a.occ = append(a.occ, occurrence{id: int8(id), before: int8(before), fresh: fresh})
 				}
 				before, fresh = int(id), false
@@ -462,6 +468,7 @@ func lowerComps(p string) []string {
 type occurrence struct {
 	id, before int8
 	fresh      bool
+	modifies   bool // a subject word follows it directly: "customer" in "customer rows"
 }
 
 const maxOccurrences = 128
@@ -476,7 +483,7 @@ const maxOccurrences = 128
 // sync, said differently, only if the session's "sync" has no modifier of its own.
 // sessionText is the session's task(s), read only when the rule could drop a word.
 func (a *analysis) named(mask uint64, sessionText func() string) uint64 {
-	var out, headed uint64
+	var out, headed, modifier uint64
 	for _, o := range a.occ {
 		bit := uint64(1) << uint(o.id)
 		if mask&bit == 0 {
@@ -488,30 +495,39 @@ func (a *analysis) named(mask uint64, sessionText func() string) uint64 {
 			out |= bit
 		default:
 			headed |= bit
+			if o.modifies {
+				modifier |= bit
+			}
 		}
 	}
 	if headed &^= out; headed != 0 && sessionText != nil {
-		out |= headed &^ a.modifiedIn(sessionText(), mask)
+		pre, post := a.modifiedIn(sessionText(), mask)
+		// a word that modifies something on both sides ("repeated customer rows",
+		// "customer records") names the same kind of thing; a head named differently on
+		// both sides ("release notes", "notes server") does not
+		out |= headed &^ (pre | post&^modifier)
 	}
 	return out | mask&^a.inTask // words of the purpose or context keep their weight
 }
 
 // modifiedIn: the task words that text (a session's task) joins to a content word the
-// task does not share: after it ("ingest_orders DAG") or before it ("notes server").
-func (a *analysis) modifiedIn(text string, shared uint64) uint64 {
-	var out uint64
+// task does not share: after it, pre ("ingest_orders DAG"), or before it, post ("notes
+// server").
+func (a *analysis) modifiedIn(text string, shared uint64) (pre, post uint64) {
 	toks := tokenize(text, false)
 	for i := range toks {
 		m := a.match(toks[i].low, toks[i].ident) & shared
 		if m == 0 {
 			continue
 		}
-		if i > 0 && !toks[i].gap && isTermWord(toks[i-1]) && a.match(toks[i-1].low, toks[i-1].ident)&shared == 0 ||
-			i+1 < len(toks) && !toks[i+1].gap && isTermWord(toks[i+1]) && a.match(toks[i+1].low, toks[i+1].ident)&shared == 0 {
-			out |= m
+		if i > 0 && !toks[i].gap && isTermWord(toks[i-1]) && a.match(toks[i-1].low, toks[i-1].ident)&shared == 0 {
+			pre |= m
+		}
+		if i+1 < len(toks) && !toks[i+1].gap && isTermWord(toks[i+1]) && a.match(toks[i+1].low, toks[i+1].ident)&shared == 0 {
+			post |= m
 		}
 	}
-	return out
+	return pre, post
 }
 
 // codeName: name occurs in s as a whole identifier written as code — a namespace

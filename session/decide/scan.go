@@ -539,7 +539,8 @@ func evalSession(a *analysis, snap *Snapshot, i int, inConv bool, rel dirRel, fe
 	case a.hasArea:
 		c.module = c.moduleEvidence()
 	case a.subj != 0:
-		c.module = c.nameEvidence(a, s) || c.area.kind != 0 || c.feat >= 1
+		// (a subject word shared with a session in another repository is no shared area)
+		c.module = c.rel != relDifferent && (c.nameEvidence(a, s) || c.area.kind != 0 || c.feat >= 1)
 	default:
 		c.module = true // the task names no area: the latest one is assumed
 	}

@@ -80,6 +80,12 @@ func tokenize(s string, path bool) []token {
 			if s[i] != ' ' {
 				gap = true
 			}
+			if s[i] == '-' && i > 0 && s[i-1] == ' ' && i+1 < n && s[i+1] == ' ' {
+				// "Verify the fix - any other place …": a spaced dash ends a clause
+				if len(out) > 0 && out[len(out)-1].clause == clause {
+					clause++
+				}
+			}
 			switch s[i] {
 			case '.', '?', '!', ':', ';', '\n':
 				// "v1.2", "src/a.go": a dot inside a word does not end a clause
