@@ -30,6 +30,7 @@ type analysis struct {
 	root     string // the project root ("" when unknown)
 	atRoot   bool   // dir is the project root: it names no module
 	rootBase string // the root's folder name: in the project's paths ("lib/hub/…") a namespace, not a subject
+	rootStem string // its stem
 	patterns []pattern
 	areas    []taskArea // the task's @{} patterns as paths (under dir when it is known)
 	label    string
@@ -106,6 +107,7 @@ func analyzeInput(in *Input) *analysis {
 	a.phase, a.phaseOf = detectPhase(task), "task"
 	if a.root != "" {
 		a.rootBase = a.root[strings.LastIndexByte(a.root, '/')+1:]
+		a.rootStem = stem(strings.ToLower(a.rootBase))
 	}
 	if a.phase == phUnknown {
 		a.phase, a.phaseOf = detectPhase(purpose), "purpose"

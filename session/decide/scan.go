@@ -174,7 +174,7 @@ func (c *cand) strongSubject(a *analysis) bool {
 	// in the ztar repository is about compression)
 	for m := own; m != 0; m &= m - 1 {
 		first := m & -m // the lowest id: terms are numbered in task order
-		if id := bits.TrailingZeros64(first); a.rootBase == "" || stem(strings.ToLower(a.rootBase)) != stem(a.terms[id].word) {
+		if id := bits.TrailingZeros64(first); a.rootStem == "" || a.rootStem != stem(a.terms[id].word) {
 			return shared&first != 0
 		}
 	}
@@ -183,8 +183,19 @@ func (c *cand) strongSubject(a *analysis) bool {
 
 // bound: a lifecycle follow-up belongs to c only when it names no subject of its own
 // ("Add tests") or a subject c shares ("Add tests for the parser" after the parser).
-func (c *cand) bound(a *analysis) bool {
-	return a.ownSubject() == 0 || c.subjects(a)&a.inTask != 0 || c.area.kind != 0
+//
+// Read as noun phrases (analysis.named): "Document the dbt_snapshots DAG" after "the
+// ingest_orders DAG" shares only the kind; a kind alone names no other thing ("Add
+// error handling to the endpoint").
+func (c *cand) bound(a *analysis, p *Past) bool {
+	if c.area.kind != 0 || a.ownSubject() == 0 {
+		return true
+	}
+	if c.subjects(a)&a.inTask == 0 {
+		return false
+	}
+	names := a.named(c.subjects(a), func() string { return p.Task + ". " + p.FirstTask })
+	return a.nonKind(a.ownSubject()) == 0 || a.nonKind(names)&a.inTask != 0
 }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
@@ -402,7 +413,7 @@ func scanSessions(a *analysis, in *Input, snap *Snapshot) *scanResult {
 		c := &top.items[j]
 		c.age = ageOf(snap.Now, &ss[c.newest]) // a session is as recent as its newest run
 		c.phase = sessionPhase(&ss[c.newest])
-		c.follow = a.phase != phUnknown && a.phase.follows(c.phase) && c.bound(a)
+		c.follow = a.phase != phUnknown && a.phase.follows(c.phase) && c.bound(a, &ss[c.idx])
 		c.compute(a, nil)
 	}
 	top.sort()

@@ -29,10 +29,11 @@ type walker struct {
 	sig  signals
 	path []Step
 
-	overridden bool // some answer came from the caller's Relation
-	disagreed  bool // … and differed from the inferred one
-	sibling    string
-	conf       float64
+	overridden  bool   // some answer came from the caller's Relation
+	disagreed   bool   // … and differed from the inferred one
+	sibling     string // siblingOf's answer, once siblingDone
+	siblingDone bool
+	conf        float64
 }
 
 func yn(b bool) string {
@@ -141,9 +142,6 @@ func (w *walker) related(prev *cand) (bool, []string) {
 
 	s := &w.sig
 	names := a.named(prev.subjects(a), func() string { return p.Task + ". " + p.FirstTask })
-	// a lifecycle follow-up binds to what the task names, read as noun phrases
-	// ("Add error handling to the endpoint": a kind alone names no other thing)
-	prev.follow = prev.follow && (a.nonKind(a.ownSubject()) == 0 || a.nonKind(names)&a.inTask != 0 || prev.area.kind != 0)
 	s.subj = a.words(names)
 	// only a kind is shared, and the task names a thing of that kind the session does not
 	// (a kind word found in its folders or files is a module's name: "src/panel/")
@@ -307,7 +305,6 @@ func (w *walker) needsContext(prev *cand) (bool, []string) {
 		return true, []string{"the task points back at its work: " + quote(append(a.latest, a.back...))}
 	}
 	if sib := w.siblingOf(prev); sib != "" {
-		w.sibling = sib
 		return false, []string{sib}
 	}
 	switch {
@@ -329,6 +326,13 @@ func (w *walker) needsContext(prev *cand) (bool, []string) {
 // "Create the API for the user table" after "Create the user table" shares a name
 // ("user"): it builds on that work.
 func (w *walker) siblingOf(prev *cand) string {
+	if !w.siblingDone { // asked at node 1 and node 3, of the same session
+		w.sibling, w.siblingDone = w.findSibling(prev), true
+	}
+	return w.sibling
+}
+
+func (w *walker) findSibling(prev *cand) string {
 	a := w.a
 	if a.phase != phImplement || prev.phase != phImplement && prev.phase != phUnknown {
 		return ""
