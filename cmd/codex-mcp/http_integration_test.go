@@ -77,7 +77,7 @@ func TestIntegrationHTTPGuard(t *testing.T) {
 				t.Errorf("a 9 MiB message: status %d", status)
 			}
 			// No standalone GET stream: the server says nothing outside a call.
-			get, _ := http.NewRequest("GET", srv.url, nil)
+			get, _ := http.NewRequest("GET", srv.URL, nil)
 			get.Header.Set("Authorization", "Bearer "+testToken)
 			get.Header.Set("Accept", "text/event-stream")
 			get.Header.Set("Mcp-Session-Id", c.wire.(*httpWire).sessionID)
@@ -91,11 +91,11 @@ func TestIntegrationHTTPGuard(t *testing.T) {
 			if status, _, _ := other.statusOf(t, initializeMsg); status != 404 {
 				t.Errorf("/other: status %d", status)
 			}
-			if strings.Contains(srv.log(), testToken) {
-				t.Fatalf("the token is in the log:\n%s", srv.log())
+			if strings.Contains(srv.Log(), testToken) {
+				t.Fatalf("the token is in the log:\n%s", srv.Log())
 			}
-			if !strings.Contains(srv.log(), "refused a request with a wrong bearer token") {
-				t.Fatalf("the refusals are not logged:\n%s", srv.log())
+			if !strings.Contains(srv.Log(), "refused a request with a wrong bearer token") {
+				t.Fatalf("the refusals are not logged:\n%s", srv.Log())
 			}
 		})
 	}
@@ -147,7 +147,7 @@ func TestIntegrationHTTPNeedsTokenOffLoopback(t *testing.T) {
 	}
 	// With a token it serves on every interface, and still asks for the token.
 	srv := startHTTP(t, bin, serverEnvWith(env, "CODEX_MCP_HTTP_TOKEN="+testToken), "--http", "0.0.0.0:0")
-	srv.url = strings.Replace(srv.url, "0.0.0.0", "127.0.0.1", 1)
+	srv.URL = strings.Replace(srv.URL, "0.0.0.0", "127.0.0.1", 1)
 	if status, _, _ := srv.wire(v20251125, "").statusOf(t, initializeMsg); status != 401 {
 		t.Fatalf("no token: %d", status)
 	}
@@ -182,16 +182,16 @@ func TestIntegrationHTTPShutdown(t *testing.T) {
 		followed <- r.SC
 	}()
 	time.Sleep(300 * time.Millisecond)
-	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := srv.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case <-srv.exited:
+	case <-srv.Exited:
 	case <-time.After(20 * time.Second):
-		t.Fatalf("still running 20 s after SIGTERM:\n%s", srv.log())
+		t.Fatalf("still running 20 s after SIGTERM:\n%s", srv.Log())
 	}
-	if code := srv.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Fatalf("exit code %d:\n%s", code, srv.log())
+	if code := srv.Cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("exit code %d:\n%s", code, srv.Log())
 	}
 	select {
 	case got := <-followed:

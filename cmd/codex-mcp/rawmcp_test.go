@@ -8,12 +8,12 @@ import (
 	"io"
 	"net/http"
 	"os/exec"
-	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/codex-mcp/codex-mcp/internal/testenv"
 )
 
 // The raw MCP clients below speak JSON-RPC by hand, over stdio and streamable HTTP, in any
@@ -236,69 +236,12 @@ func (w *stdioWire) roundTrip(t *testing.T, id int, method string, params map[st
 // --- streamable HTTP ---
 
 // httpServer is `codex-mcp serve --http` running as its own process.
-type httpServer struct {
-	cmd    *exec.Cmd
-	url    string
-	mu     sync.Mutex
-	stderr bytes.Buffer
-	exited chan struct{}
-}
-
-var servingURL = regexp.MustCompile(`serving MCP over HTTP url=(http://\S+/mcp)`)
+type httpServer struct{ *testenv.HTTPServer }
 
 // startHTTP starts the server with args (after "serve") and waits for the URL it logs.
 func startHTTP(t *testing.T, bin string, env []string, args ...string) *httpServer {
 	t.Helper()
-	s := &httpServer{exited: make(chan struct{})}
-	s.cmd = exec.Command(bin, append([]string{"serve"}, args...)...)
-	s.cmd.Env = env
-	pr, pw := io.Pipe()
-	s.cmd.Stderr = pw
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			s.mu.Lock()
-			s.stderr.WriteString(sc.Text() + "\n")
-			s.mu.Unlock()
-			if m := servingURL.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case found <- m[1]:
-				default:
-				}
-			}
-		}
-	}()
-	go func() { _ = s.cmd.Wait(); _ = pw.Close(); close(s.exited) }()
-	t.Cleanup(func() {
-		_ = s.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.exited:
-		case <-time.After(15 * time.Second):
-			_ = s.cmd.Process.Kill()
-			<-s.exited
-		}
-		if t.Failed() {
-			t.Logf("server stderr:\n%s", s.log())
-		}
-	})
-	select {
-	case s.url = <-found:
-	case <-s.exited:
-		t.Fatalf("the server exited before serving: %v\n%s", s.cmd.ProcessState, s.log())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the server did not say where it serves:\n%s", s.log())
-	}
-	return s
-}
-
-func (s *httpServer) log() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stderr.String()
+	return &httpServer{testenv.StartHTTP(t, bin, env, args...)}
 }
 
 // httpWire is one client of an HTTP server: its session id (2025 versions) and headers.
@@ -312,7 +255,7 @@ type httpWire struct {
 }
 
 func (s *httpServer) wire(version, token string) *httpWire {
-	return &httpWire{url: s.url, version: version, token: token, header: http.Header{}, client: &http.Client{}}
+	return &httpWire{url: s.URL, version: version, token: token, header: http.Header{}, client: &http.Client{}}
 }
 
 // post sends one JSON-RPC message and returns the HTTP answer; the caller closes it.

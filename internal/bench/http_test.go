@@ -3,15 +3,15 @@ package bench
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"os/exec"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/codex-mcp/codex-mcp/internal/testenv"
 )
 
 // BenchmarkHTTPvsStdio: the answer to initialize and to a list_sessions call, over
@@ -137,30 +137,9 @@ type httpProc struct {
 	url string
 }
 
-var servingURL = regexp.MustCompile(`serving MCP over HTTP url=(http://\S+/mcp)`)
-
 func startHTTPServer(b *testing.B, bin string, env []string) *httpProc {
 	b.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "serve", "--http", "127.0.0.1:0")
-	cmd.Env = env
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { cancel(); _ = cmd.Wait() })
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if m := servingURL.FindStringSubmatch(sc.Text()); m != nil {
-			go func() { _, _ = io.Copy(io.Discard, stderr) }()
-			return &httpProc{url: m[1]}
-		}
-	}
-	b.Fatal("the HTTP server did not say where it serves")
-	return nil
+	return &httpProc{url: testenv.StartHTTP(b, bin, env, "--http", "127.0.0.1:0").URL}
 }
 
 // post sends one message and reads the whole answer; it returns the Mcp-Session-Id.

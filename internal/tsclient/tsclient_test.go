@@ -1,19 +1,14 @@
 package tsclient
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -59,7 +54,7 @@ func TestIntegrationTSClient(t *testing.T) {
 			env := testenv.Env(t, home, "CODEX_MCP_CODEX_BIN="+codexBin, "CODEX_MCP_STATE_DIR="+t.TempDir(),
 				"CODEX_MCP_DEFAULT_DIR="+work, "CODEX_MCP_LOG_LEVEL=debug")
 			run := []string{"TSCLIENT_DIR=" + work}
-			var srv *server
+			var srv *testenv.HTTPServer
 			if c.name == "stdio" {
 				data, _ := json.Marshal(envMap(env))
 				run = append(run, "TSCLIENT_MODE=stdio", "TSCLIENT_SERVER="+bin, "TSCLIENT_SERVER_ENV="+string(data))
@@ -68,7 +63,7 @@ func TestIntegrationTSClient(t *testing.T) {
 					env = append(env, "CODEX_MCP_HTTP_TOKEN="+c.token)
 				}
 				srv = startHTTP(t, bin, env)
-				run = append(run, "TSCLIENT_MODE=http", "TSCLIENT_URL="+srv.url, "TSCLIENT_TOKEN="+c.token)
+				run = append(run, "TSCLIENT_MODE=http", "TSCLIENT_URL="+srv.URL, "TSCLIENT_TOKEN="+c.token)
 			}
 			got := runScript(t, script, run)
 			if !slices.Equal(got.Called, got.Tools) || len(got.Tools) < 7 {
@@ -95,7 +90,7 @@ func TestIntegrationTSClient(t *testing.T) {
 					t.Errorf("refused %v, want %v", got.Refused, want)
 				}
 			}
-			if c.token != "" && strings.Contains(srv.log(), c.token) {
+			if c.token != "" && strings.Contains(srv.Log(), c.token) {
 				t.Errorf("the token is in the server's log")
 			}
 		})
@@ -210,66 +205,8 @@ func buildServer(t *testing.T) string {
 	return bin
 }
 
-// server is `codex-mcp serve --http 127.0.0.1:0` running as its own process.
-type server struct {
-	url    string
-	mu     sync.Mutex
-	stderr strings.Builder
-}
-
-func (s *server) log() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stderr.String()
-}
-
-var servingURL = regexp.MustCompile(`serving MCP over HTTP url=(http://\S+/mcp)`)
-
-func startHTTP(t *testing.T, bin string, env []string) *server {
+// startHTTP runs `codex-mcp serve --http 127.0.0.1:0` as its own process.
+func startHTTP(t *testing.T, bin string, env []string) *testenv.HTTPServer {
 	t.Helper()
-	s := &server{}
-	cmd := exec.Command(bin, "serve", "--http", "127.0.0.1:0")
-	cmd.Env = env
-	pr, pw := io.Pipe()
-	cmd.Stderr = pw
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); _ = pw.Close(); close(exited) }()
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			s.mu.Lock()
-			s.stderr.WriteString(sc.Text() + "\n")
-			s.mu.Unlock()
-			if m := servingURL.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case found <- m[1]:
-				default:
-				}
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("server stderr:\n%s", s.log())
-		}
-	})
-	select {
-	case s.url = <-found:
-	case <-exited:
-		t.Fatalf("the server exited: %s", s.log())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the server did not say where it serves: %s", s.log())
-	}
-	return s
+	return testenv.StartHTTP(t, bin, env, "--http", "127.0.0.1:0")
 }
