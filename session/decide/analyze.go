@@ -64,6 +64,7 @@ type analysis struct {
 func fkey(b0, b1 byte) uint { return (uint(b0)*131 + uint(b1)) & 4095 }
 
 func analyzeInput(in *Input) *analysis {
+	useLexicon()
 	a := &analysis{dir: cleanDir(in.Directory), root: cleanDir(in.ProjectRoot)}
 	a.atRoot = a.dir != "" && rootish(a.dir, a.root)
 	a.relationContinues = in.Relation == RelationExtends || in.Relation == RelationNeedsContext

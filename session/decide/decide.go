@@ -150,6 +150,7 @@ const MaxCandidates = 5
 // Decide walks the seed's Auto-Resume Decision Tree for in against snap. It is a
 // pure function: no I/O, no clock (snap.Now is the time), linear in len(snap.Sessions).
 func Decide(in Input, snap Snapshot) Decision {
+	useLexicon()
 	a := analyzeInput(&in)
 	r := scanSessions(a, &in, &snap)
 	w := &walker{a: a, in: &in, snap: &snap, r: r}

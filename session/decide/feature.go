@@ -23,6 +23,7 @@ func init() {
 // ("Create user table" → "user-table"). The label is lower case; "" when nothing
 // names a module. It is pure and cheap; the server labels runs with it.
 func InferFeature(directory, context, task string) string {
+	useLexicon()
 	f, _ := inferFeature(directory, context, task)
 	return f
 }

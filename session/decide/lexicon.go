@@ -1,6 +1,9 @@
 package decide
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // The lexicon: every word and phrase the decision reads meaning from, one list per
 // role. Code never names a word; a new word is a line here. Lists are space-separated
@@ -319,7 +322,14 @@ var (
 	backStrong, backWeak, timeWords, resumeWords, latestWords, insteadOfWords, problemWords, freshWords, unrelatedWords, altWords, mergeWords, enhanceWords []string
 )
 
-func init() {
+// lexiconOnce builds the lexicon's maps on first use, not at program start: a server that
+// never decides (or not yet) does not pay for stemming the synonym groups.
+var lexiconOnce sync.Once
+
+// useLexicon makes the lexicon's maps ready; every entry point that reads words calls it.
+func useLexicon() { lexiconOnce.Do(buildLexicon) }
+
+func buildLexicon() {
 	addWords := func(flag uint8, words string) {
 		for _, w := range strings.Fields(words) {
 			lexicon[w] |= flag
@@ -346,9 +356,11 @@ func init() {
 			nounPhase[w] = p
 		}
 	}
+	stems.Lock()
 	for w, st := range lex.StemOf {
 		stems.m[w] = st
 	}
+	stems.Unlock()
 	for _, group := range lex.Synonyms {
 		ws := strings.Fields(group)
 		for _, w := range ws {

@@ -72,6 +72,7 @@ type token struct {
 // tokenize splits text into words. A single letter is kept only when it is a name:
 // upper case and not the first word, or any letter of a path component.
 func tokenize(s string, path bool) []token {
+	useLexicon()
 	var out []token
 	i, n, idx, clause := 0, len(s), 0, 0
 	gap := false
