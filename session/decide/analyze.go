@@ -1,6 +1,9 @@
 package decide
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // maxTerms bounds the words of the task that are matched against memory (a bit each).
 const maxTerms = 64
@@ -251,12 +254,12 @@ func analyzeInput(in *Input) *analysis {
 	// let other conversations' sessions count.
 	a.cross = append(findPhrases(all, timeWords), findPhrases(all, resumeWords)...)
 	for _, p := range a.back {
-		if !contains(a.cross, p) && (strings.HasPrefix(p, "we ") || strings.HasPrefix(p, "you ")) {
+		if !slices.Contains(a.cross, p) && (strings.HasPrefix(p, "we ") || strings.HasPrefix(p, "you ")) {
 			a.cross = append(a.cross, p)
 		}
 	}
 	for _, p := range findPhrases(all, timeWords) {
-		if !contains(a.back, p) {
+		if !slices.Contains(a.back, p) {
 			a.back = append(a.back, p)
 		}
 	}
@@ -269,7 +272,7 @@ func analyzeInput(in *Input) *analysis {
 	}
 	for _, toks := range [][]token{task, purpose} {
 		for _, p := range otherApproach(toks) {
-			if !contains(a.alt, p) {
+			if !slices.Contains(a.alt, p) {
 				a.alt = append(a.alt, p)
 			}
 		}
@@ -426,15 +429,6 @@ func (a *analysis) words(mask uint64) []string {
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // rootish: dir is the project root, or a folder under it that only says where code

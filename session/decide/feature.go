@@ -164,11 +164,7 @@ func parsePatterns(s string) []pattern {
 		if !ok {
 			return out
 		}
-		var comps []string
-		for _, c := range splitPath(prefix) {
-			comps = append(comps, strings.ToLower(c))
-		}
-		out = append(out, pattern{text: text, prefix: prefix, comps: comps})
+		out = append(out, pattern{text: text, prefix: prefix, comps: lowerComps(prefix)})
 	}
 }
 
