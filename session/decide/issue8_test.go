@@ -1,6 +1,7 @@
 package decide
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -97,6 +98,36 @@ func TestInferFeatureAtRoot(t *testing.T) {
 	} {
 		if got := InferFeatureAt(c.root, c.dir, c.ctx, c.task); got != c.want {
 			t.Errorf("InferFeatureAt(%q, %q, %q, %q) = %q, want %q", c.root, c.dir, c.ctx, c.task, got, c.want)
+		}
+	}
+}
+
+// TestBreakdownExplainsTheScore: every candidate's breakdown names weights-table signals
+// and adds up to its score.
+func TestBreakdownExplainsTheScore(t *testing.T) {
+	known := map[string]bool{"conversation": true, "directory": true, "files": true, "feature": true, "subject": true,
+		"unshared_subject": true, "recency": true, "latest": true, "lifecycle": true, "back_reference": true}
+	ss := []Past{
+		past("auth", "c1", "/repo/src/auth", "Create JWT-based authentication system", 20*time.Minute),
+		past("pay", "c1", "/repo/src/payment", "Implement payment processing", time.Hour),
+		past("old", "c2", "/repo/src/auth", "Add login rate limiting", 30*time.Hour),
+	}
+	for _, task := range []string{"Add token refresh to the JWT auth", "Generate tests", "Integrate auth and payment", "Fix the invoice rounding"} {
+		d := Decide(Input{Task: task, Directory: "/repo/src/auth", ConversationID: "c1"}, Snapshot{Now: now, Sessions: ss})
+		if len(d.Candidates) == 0 {
+			t.Fatalf("%q: no candidates", task)
+		}
+		for _, c := range d.Candidates {
+			sum := 0.0
+			for _, p := range c.Breakdown {
+				if !known[p.Signal] {
+					t.Errorf("%q: %s: unknown signal %q", task, c.SessionID, p.Signal)
+				}
+				sum += p.Value
+			}
+			if len(c.Breakdown) == 0 || math.Abs(sum-c.Score) > 0.01*float64(len(c.Breakdown))+0.005 {
+				t.Errorf("%q: %s: breakdown %+v adds up to %.2f, score %.2f", task, c.SessionID, c.Breakdown, sum, c.Score)
+			}
 		}
 	}
 }
