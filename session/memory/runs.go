@@ -248,7 +248,12 @@ func (s *Store) FinishRun(ctx context.Context, r Run) error {
 }
 
 // Run returns one run by id.
-func (s *Store) Run(ctx context.Context, runID string) (Run, bool, error) {
+func (s *Store) Run(ctx context.Context, runID string) (r Run, ok bool, err error) {
+	err = s.read(ctx, func() error { r, ok, err = s.run(ctx, runID); return err })
+	return r, ok, err
+}
+
+func (s *Store) run(ctx context.Context, runID string) (Run, bool, error) {
 	row := s.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE run_id = ?`, runID)
 	r, err := scanRun(row)
 	if errors.Is(err, sql.ErrNoRows) {

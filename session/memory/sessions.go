@@ -84,8 +84,12 @@ const sessionColumns = `session_id, conversation_id, directory, feature, task, l
 // Sessions lists sessions matching f, newest first by UpdatedAt then SessionID (both
 // descending, so ties have a stable order and keyset pagination neither skips nor
 // repeats). Pass the last result's Cursor() as f.UpdatedBefore for the next page.
-func (s *Store) Sessions(ctx context.Context, f Filter) (_ []Session, err error) {
-	defer func() { err = classify(err) }()
+func (s *Store) Sessions(ctx context.Context, f Filter) (out []Session, err error) {
+	err = s.read(ctx, func() error { out, err = s.sessions(ctx, f); return err })
+	return out, err
+}
+
+func (s *Store) sessions(ctx context.Context, f Filter) ([]Session, error) {
 	var (
 		where []string
 		args  []any
@@ -243,8 +247,12 @@ func (s *Store) Recent(ctx context.Context, limit int) ([]Session, error) {
 
 // Session returns one session and its runs, oldest first. Both are read in one
 // transaction so they agree even while another process is writing.
-func (s *Store) Session(ctx context.Context, id string) (_ Session, _ []Run, _ bool, err error) {
-	defer func() { err = classify(err) }()
+func (s *Store) Session(ctx context.Context, id string) (ss Session, runs []Run, ok bool, err error) {
+	err = s.read(ctx, func() error { ss, runs, ok, err = s.session(ctx, id); return err })
+	return ss, runs, ok, err
+}
+
+func (s *Store) session(ctx context.Context, id string) (Session, []Run, bool, error) {
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // deferred: takes no write lock
 	if err != nil {
 		return Session{}, nil, false, err
@@ -514,8 +522,12 @@ func (o *orderedSet) add(vs ...string) {
 
 // Known returns which of ids memory has a session for, in one query: a listing merged
 // with Codex's store asks this of a whole page at once.
-func (s *Store) Known(ctx context.Context, ids []string) (_ map[string]bool, err error) {
-	defer func() { err = classify(err) }()
+func (s *Store) Known(ctx context.Context, ids []string) (known map[string]bool, err error) {
+	err = s.read(ctx, func() error { known, err = s.known(ctx, ids); return err })
+	return known, err
+}
+
+func (s *Store) known(ctx context.Context, ids []string) (map[string]bool, error) {
 	known := make(map[string]bool, len(ids))
 	if len(ids) == 0 {
 		return known, nil

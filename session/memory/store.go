@@ -161,6 +161,14 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}))
 }
 
+// read runs a read, retrying it while SQLite reports the database busy, for at most
+// writeWait in all. WAL readers do not wait for writers, but a peer that sets up WAL on
+// a new file, recovers it after a crash or removes it on close holds a lock that readers
+// wait for too; that wait is bounded like a write's and ends in ErrLocked, not a hang.
+func (s *Store) read(ctx context.Context, fn func() error) error {
+	return classify(withRetry(ctx, s.logger, time.Now().Add(writeWait), fn))
+}
+
 // withRetry calls fn until it succeeds or fails with something other than SQLITE_BUSY.
 // Each attempt may itself wait up to busyTimeout inside SQLite, so a new attempt is only
 // made when it can end before deadline; the first is always made.
